@@ -1,0 +1,115 @@
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const DEPLOYMENT_STATUSES = ["uploading", "queued", "building", "ready", "failed", "canceled"] as const;
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+
+export const ENVIRONMENTS = ["production", "preview"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export const ROUTE_KINDS = ["production", "branch", "deployment", "custom"] as const;
+export type RouteKind = (typeof ROUTE_KINDS)[number];
+
+export const DEPLOYMENT_SOURCES = ["cli", "git", "hook", "console"] as const;
+export type DeploymentSource = (typeof DEPLOYMENT_SOURCES)[number];
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email").notNull().unique(),
+  name: text("name").notNull(),
+  passwordHash: text("password_hash"),
+  isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    expiresAt: integer("expires_at").notNull(),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("api_tokens_user_idx").on(t.userId)],
+);
+
+export const projects = sqliteTable(
+  "projects",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    slug: text("slug").notNull().unique(),
+    productionBranch: text("production_branch").notNull().default("main"),
+    productionDeploymentId: text("production_deployment_id"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("projects_owner_idx").on(t.ownerId)],
+);
+
+export const deployments = sqliteTable(
+  "deployments",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    shortId: text("short_id").notNull(),
+    status: text("status", { enum: DEPLOYMENT_STATUSES }).notNull(),
+    environment: text("environment", { enum: ENVIRONMENTS }).notNull(),
+    branch: text("branch").notNull(),
+    commitSha: text("commit_sha"),
+    commitMessage: text("commit_message"),
+    source: text("source", { enum: DEPLOYMENT_SOURCES }).notNull(),
+    createdBy: text("created_by"),
+    fileCount: integer("file_count").notNull().default(0),
+    totalBytes: integer("total_bytes").notNull().default(0),
+    errorMessage: text("error_message"),
+    createdAt: integer("created_at").notNull(),
+    readyAt: integer("ready_at"),
+    /** Last time this deployment became production; orders the production history used by rollback. */
+    promotedAt: integer("promoted_at"),
+  },
+  (t) => [
+    index("deployments_project_created_idx").on(t.projectId, t.createdAt),
+    uniqueIndex("deployments_project_short_idx").on(t.projectId, t.shortId),
+  ],
+);
+
+/** Hostname → deployment. Promotion and rollback rewrite these rows in one batch. */
+export const routes = sqliteTable(
+  "routes",
+  {
+    hostname: text("hostname").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    deploymentId: text("deployment_id").notNull(),
+    kind: text("kind", { enum: ROUTE_KINDS }).notNull(),
+    /** For branch routes, the branch name it follows. */
+    branch: text("branch"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("routes_project_idx").on(t.projectId)],
+);
+
+/** Blobs a project has in storage; written after each verified upload. */
+export const blobs = sqliteTable(
+  "blobs",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    hash: text("hash").notNull(),
+    size: integer("size").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.hash] })],
+);
