@@ -1,0 +1,68 @@
+// `npm run bench`: runs every benchmark in bench/ and writes the figures to docs/PERFORMANCE.md.
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { ROOT } from "../scripts/platform.ts";
+import { FILES, runDeployBench, TOTAL_BYTES } from "./deploy.ts";
+
+const iterations = Number(process.env.MIAOBU_BENCH_ROUNDS ?? "3");
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+const machine = `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
+const date = new Date().toISOString().slice(0, 10);
+
+console.log(`bench/deploy: ${iterations} rounds`);
+const samples = await runDeployBench(iterations, (line) => console.log(`  ${line}`));
+const full = median(samples.map((s) => s.fullMs));
+const changed = median(samples.map((s) => s.changedMs));
+const unchanged = median(samples.map((s) => s.unchangedMs));
+
+const rows = samples
+  .map(
+    (s, i) =>
+      `| ${i + 1} | ${seconds(s.fullMs)} | ${s.fullFiles} / ${mb(s.fullBytes)} | ${seconds(s.changedMs)} | ${s.changedFiles} / ${s.changedBytes} B | ${seconds(s.unchangedMs)} |`,
+  )
+  .join("\n");
+
+const doc = `# Performance
+
+Written by \`npm run bench\` (bench/run.ts); do not edit by hand. The machines are shared and noisy:
+read the medians and the ratios, not single figures.
+
+- Date: ${date}
+- Machine: ${machine}
+
+## bench/deploy: deploying a folder with the CLI
+
+A generated site of ${FILES.toLocaleString("en")} files (${mb(TOTAL_BYTES)}: mostly 1–3 KB text, some
+10–25 KB fonts, a hundred 50–140 KB images) deployed with \`miaobu deploy --json\` to the local platform
+(\`npm start\`'s Workers in workerd), on a fresh project each round. Each time includes the CLI's start,
+hashing every file, the API calls and the uploads.
+
+The peer, measured in the same run: **the full upload**, which is what a platform that does not hash
+files (like the Python platform Miaobu replaces) pays on every deploy.
+
+| | median of ${samples.length} |
+|---|---|
+| full upload (the peer) | ${seconds(full)} |
+| redeploy, one file changed | ${seconds(changed)} |
+| redeploy, nothing changed | ${seconds(unchanged)} |
+| **full upload ÷ one-file redeploy** | **${(full / changed).toFixed(1)}×** |
+
+| round | full upload | uploaded | one file changed | uploaded | nothing changed |
+|---|---|---|---|---|---|
+${rows}
+`;
+
+await fs.writeFile(path.join(ROOT, "docs/PERFORMANCE.md"), doc);
+console.log(`full ${seconds(full)}, one file changed ${seconds(changed)} (${(full / changed).toFixed(1)}× faster)`);
+console.log("wrote docs/PERFORMANCE.md");

@@ -1,0 +1,166 @@
+// Helpers for suites that start the real local platform and drive the real CLI.
+import { spawn } from "node:child_process";
+import fs from "node:fs/promises";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { type Platform, ROOT, startPlatform } from "../../scripts/platform.ts";
+
+export const ADMIN_PASSWORD = "correct horse battery staple";
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === "object") resolve(address.port);
+        else reject(new Error("no port"));
+      });
+    });
+  });
+}
+
+export interface TestPlatform {
+  platform: Platform;
+  dataDir: string;
+  apiPort: number;
+  routerPort: number;
+  configDir: string;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the platform with its state in a fresh temporary folder. */
+export async function startTestPlatform(apiVars?: Record<string, string>): Promise<TestPlatform> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "miaobu-e2e-"));
+  const configDir = path.join(dataDir, "cli-config");
+  const apiPort = await freePort();
+  const routerPort = await freePort();
+  const options = { dataDir, apiPort, routerPort, adminPassword: ADMIN_PASSWORD, ...(apiVars ? { apiVars } : {}) };
+  const handle: TestPlatform = {
+    platform: await startPlatform(options),
+    dataDir,
+    apiPort,
+    routerPort,
+    configDir,
+    async restart() {
+      await handle.platform.stop();
+      handle.platform = await startPlatform(options);
+    },
+    async stop() {
+      await handle.platform.stop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return handle;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `miaobu` CLI against the test platform. */
+export function runCli(
+  t: TestPlatform,
+  args: string[],
+  options: { input?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, "cli/bin/miaobu.mjs"), ...args], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: t.dataDir,
+        MIAOBU_CONFIG_DIR: t.configDir,
+        MIAOBU_API: t.platform.apiUrl,
+        ...options.env,
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+export interface SiteResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** GETs a path from the router with the given Host header, as a browser visiting that site would. */
+export function getSite(
+  t: TestPlatform,
+  host: string,
+  pathname: string,
+  headers: Record<string, string> = {},
+): Promise<SiteResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port: t.routerPort,
+        path: pathname,
+        method: "GET",
+        headers: { host: `${host}:${t.routerPort}`, ...headers },
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          body += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** Writes files (relative path → content) under a new folder. */
+export async function writeSite(root: string, files: Record<string, string | Buffer>): Promise<string> {
+  for (const [rel, content] of Object.entries(files)) {
+    const full = path.join(root, rel);
+    await fs.mkdir(path.dirname(full), { recursive: true });
+    await fs.writeFile(full, content);
+  }
+  return root;
+}
+
+/**
+ * Waits until the site at `host` answers `pathname` with `body`. A promotion reaches every router isolate
+ * within the route cache bound (2 s by default), so a test waits at most a little longer than that.
+ */
+export async function expectSiteBody(
+  t: TestPlatform,
+  host: string,
+  pathname: string,
+  body: string,
+  withinMs = 3_000,
+): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  let last: SiteResponse | undefined;
+  while (Date.now() < deadline) {
+    last = await getSite(t, host, pathname);
+    if (last.status === 200 && last.body === body) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${host}${pathname} answered ${last?.status} ${JSON.stringify(last?.body)}, expected ${JSON.stringify(body)}`);
+}
