@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The bundle is built by `npm install` (the root postinstall) or `npm run build -w miaobu`.
+import { existsSync } from "node:fs";
+
+const bundle = new URL("../dist/miaobu.mjs", import.meta.url);
+if (!existsSync(bundle)) {
+  process.stderr.write(
+    "miaobu is not built: run `npm install` (or `npm run build -w miaobu`) in the Miaobu checkout\n",
+  );
+  process.exit(1);
+}
+const { main } = await import(bundle.href);
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,258 @@
+import { ApiError, CliError, ConnectionError, type Problem } from "./errors";
+import type { Deployment, Project, UploadLimits, User } from "./types";
+
+/**
+ * How a request is retried. `rate-limit`: only a 429 (the request was refused, so sending it again is
+ * safe for any method). `transient`: also network errors and 5xx, for idempotent requests such as blob
+ * uploads.
+ */
+export type RetryPolicy = "none" | "rate-limit" | "transient";
+
+export interface RequestOptions {
+  json?: unknown;
+  body?: RequestInit["body"];
+  headers?: Record<string, string>;
+  /** Send the bearer token (default true). */
+  auth?: boolean;
+  retry?: RetryPolicy;
+  /** The line to show instead of the API's own when it answers 404. */
+  notFound?: string;
+  timeoutMs?: number;
+}
+
+export interface ApiClientOptions {
+  api: string;
+  token?: string | undefined;
+  userAgent?: string;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  /** First backoff delay; doubles on each attempt, with jitter. */
+  retryBaseMs?: number;
+  maxAttempts?: number;
+  debug?: ((line: string) => void) | undefined;
+}
+
+const RETRY_CAP_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** A thin client of the Miaobu API (docs/api.md): JSON in and out, problem+json errors, retries. */
+export class ApiClient {
+  readonly api: string;
+  private readonly token: string | undefined;
+  private readonly options: ApiClientOptions;
+
+  constructor(options: ApiClientOptions) {
+    this.api = options.api;
+    this.token = options.token;
+    this.options = options;
+  }
+
+  /** Sends one request and returns the parsed JSON body (undefined for 204). */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const policy = options.retry ?? "rate-limit";
+    const maxAttempts = policy === "none" ? 1 : (this.options.maxAttempts ?? 5);
+    for (let attempt = 1; ; attempt += 1) {
+      const outcome = await this.attempt(method, path, options);
+      const last = attempt >= maxAttempts;
+      if (outcome.kind === "network") {
+        if (policy !== "transient" || last) throw new ConnectionError(this.api, outcome.error);
+        await this.wait(this.backoff(attempt), `${method} ${path}: ${describeCause(outcome.error)}`);
+        continue;
+      }
+      const response = outcome.response;
+      if (response.ok) return (await readBody(response)) as T;
+      const retryable = response.status === 429 || (policy === "transient" && response.status >= 500);
+      if (retryable && !last) {
+        await response.body?.cancel();
+        const delay = retryAfterMs(response.headers.get("retry-after")) ?? this.backoff(attempt);
+        await this.wait(delay, `${method} ${path}: ${response.status}`);
+        continue;
+      }
+      const problem = await readProblem(response);
+      if (response.status === 404 && options.notFound) {
+        throw new CliError(options.notFound, { code: "not_found", cause: new ApiError(404, problem) });
+      }
+      throw new ApiError(response.status, problem);
+    }
+  }
+
+  private async attempt(
+    method: string,
+    path: string,
+    options: RequestOptions,
+  ): Promise<{ kind: "response"; response: Response } | { kind: "network"; error: unknown }> {
+    const headers: Record<string, string> = {
+      accept: "application/json, application/problem+json",
+      "user-agent": this.options.userAgent ?? "miaobu-cli",
+      ...options.headers,
+    };
+    if (options.auth !== false && this.token) headers.authorization = `Bearer ${this.token}`;
+    let body = options.body;
+    if (options.json !== undefined) {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(options.json);
+    }
+    const started = Date.now();
+    const fetchImpl = this.options.fetch ?? fetch;
+    try {
+      const response = await fetchImpl(`${this.api}${path}`, {
+        method,
+        headers,
+        body: body ?? null,
+        signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      });
+      this.options.debug?.(`${method} ${path} → ${response.status} (${Date.now() - started}ms)`);
+      return { kind: "response", response };
+    } catch (error) {
+      this.options.debug?.(`${method} ${path} → ${describeCause(error)}`);
+      return { kind: "network", error };
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.options.retryBaseMs ?? 500;
+    const exponential = Math.min(RETRY_CAP_MS, base * 2 ** (attempt - 1));
+    return exponential / 2 + Math.random() * (exponential / 2);
+  }
+
+  private async wait(ms: number, why: string): Promise<void> {
+    this.options.debug?.(`retrying in ${Math.round(ms)}ms after ${why}`);
+    await (this.options.sleep ?? sleep)(ms);
+  }
+
+  /** `POST /api/v1/auth/login`. */
+  login(email: string, password: string, tokenName: string) {
+    return this.request<{ token: string; tokenId: string; expiresAt: string; user: User }>(
+      "POST",
+      "/api/v1/auth/login",
+      { json: { email, password, tokenName }, auth: false },
+    );
+  }
+
+  logout() {
+    return this.request<undefined>("POST", "/api/v1/auth/logout");
+  }
+
+  me() {
+    return this.request<{ user: User }>("GET", "/api/v1/me");
+  }
+
+  createProject(name: string, productionBranch: string | undefined) {
+    return this.request<{ project: Project }>("POST", "/api/v1/projects", {
+      json: productionBranch === undefined ? { name } : { name, productionBranch },
+    });
+  }
+
+  listProjects() {
+    return this.request<{ projects: Project[] }>("GET", "/api/v1/projects");
+  }
+
+  deleteProject(name: string) {
+    return this.request<undefined>("DELETE", `/api/v1/projects/${encodeURIComponent(name)}`, {
+      notFound: projectNotFound(name),
+    });
+  }
+
+  createDeployment(
+    project: string,
+    body: {
+      branch?: string;
+      commitMessage?: string;
+      files: { path: string; hash: string; size: number }[];
+    },
+  ) {
+    return this.request<{ deployment: Deployment; missing: string[]; limits: UploadLimits }>(
+      "POST",
+      `/api/v1/projects/${encodeURIComponent(project)}/deployments`,
+      { json: body, notFound: projectNotFound(project), timeoutMs: 300_000 },
+    );
+  }
+
+  finalize(deploymentId: string) {
+    return this.request<{ deployment: Deployment }>(
+      "POST",
+      `/api/v1/deployments/${encodeURIComponent(deploymentId)}/finalize`,
+      { timeoutMs: 300_000 },
+    );
+  }
+
+  listDeployments(project: string, query: { limit?: number; cursor?: string }) {
+    const params = new URLSearchParams();
+    if (query.limit !== undefined) params.set("limit", String(query.limit));
+    if (query.cursor) params.set("cursor", query.cursor);
+    const search = params.size > 0 ? `?${params}` : "";
+    return this.request<{ deployments: Deployment[]; nextCursor: string | null }>(
+      "GET",
+      `/api/v1/projects/${encodeURIComponent(project)}/deployments${search}`,
+      { notFound: projectNotFound(project) },
+    );
+  }
+
+  promote(deploymentId: string) {
+    return this.request<{ deployment: Deployment; project: Project }>(
+      "POST",
+      `/api/v1/deployments/${encodeURIComponent(deploymentId)}/promote`,
+      { notFound: `deployment "${deploymentId}" not found (run \`miaobu deployments <project>\`)` },
+    );
+  }
+
+  rollback(project: string, deploymentId: string | undefined) {
+    return this.request<{ deployment: Deployment; project: Project }>(
+      "POST",
+      `/api/v1/projects/${encodeURIComponent(project)}/rollback`,
+      { json: deploymentId === undefined ? {} : { deploymentId } },
+    );
+  }
+}
+
+/** The 404 line for a project looked up by name. */
+export function projectNotFound(name: string): string {
+  return `project "${name}" not found (run \`miaobu projects list\`)`;
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  if (response.status === 204) return undefined;
+  const text = await response.text();
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CliError(`the API answered ${response.status} with a body that is not JSON`, {
+      code: "bad_response",
+    });
+  }
+}
+
+async function readProblem(response: Response): Promise<Problem> {
+  const text = await response.text().catch(() => "");
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return parsed as Problem;
+  } catch {
+    // Not JSON: a proxy or a crash page. Describe it by its status.
+  }
+  const reason = response.statusText ? ` ${response.statusText}` : "";
+  return { status: response.status, title: `the API answered ${response.status}${reason}` };
+}
+
+/** `Retry-After` as seconds or an HTTP date, in milliseconds; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null || header.trim() === "") return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.min(RETRY_CAP_MS * 2, Math.max(0, seconds * 1000));
+  const date = Date.parse(header);
+  if (Number.isNaN(date)) return undefined;
+  return Math.min(RETRY_CAP_MS * 2, Math.max(0, date - now));
+}
+
+function describeCause(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = error.cause as { code?: string; message?: string } | undefined;
+    return cause?.code ?? cause?.message ?? error.message;
+  }
+  return String(error);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

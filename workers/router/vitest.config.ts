@@ -1,0 +1,18 @@
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(root, "workers/api/migrations"));
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: path.join(import.meta.dirname, "wrangler.toml") },
+        miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+      }),
+    ],
+    test: { setupFiles: ["./test/setup.ts"] },
+  };
+});
