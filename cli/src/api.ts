@@ -147,6 +147,12 @@ export class ApiClient {
     return this.request<{ projects: Project[] }>("GET", "/api/v1/projects");
   }
 
+  getProject(name: string) {
+    return this.request<{ project: Project }>("GET", `/api/v1/projects/${encodeURIComponent(name)}`, {
+      notFound: projectNotFound(name),
+    });
+  }
+
   deleteProject(name: string) {
     return this.request<undefined>("DELETE", `/api/v1/projects/${encodeURIComponent(name)}`, {
       notFound: projectNotFound(name),

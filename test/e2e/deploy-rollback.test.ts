@@ -156,8 +156,9 @@ describe("deploy, redeploy, roll back", () => {
   it("explains a deploy to a project that does not exist, in one line", async () => {
     const res = await runCli(t, ["deploy", siteDir, "--project", "no-such-project"]);
     expect(res.code).toBe(1);
-    expect(res.stderr.trim().split("\n")).toHaveLength(1);
-    expect(res.stderr).toMatch(/no-such-project/);
+    // The project is checked before any hashing, so the error is the only output.
+    expect(res.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^error: .*no-such-project/)]);
+    expect(res.stdout).toBe("");
   });
 
   it("keeps sites and sessions across a restart", async () => {

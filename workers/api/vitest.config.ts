@@ -10,7 +10,14 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: path.join(root, "wrangler.toml") },
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            // Small limits so tests can pass them cheaply.
+            MIAOBU_MAX_FILES: "1500",
+            MIAOBU_MAX_FILE_BYTES: "65536",
+          },
+        },
       }),
     ],
     test: { setupFiles: ["./test/setup.ts"] },

@@ -70,9 +70,10 @@ interface DeployOptions {
 async function runDeploy(context: CommandContext, options: DeployOptions): Promise<number> {
   const started = Date.now();
   const { out } = context;
-  // Fail on a missing login before spending time hashing.
+  // Fail on a missing login, a bad folder or an unknown project before spending time hashing.
   const client = await context.client();
   const folder = await walkFolder(options.dir);
+  await client.getProject(options.project);
   for (const entry of folder.skipped) {
     const why = {
       outside: "it is a link pointing outside the folder",

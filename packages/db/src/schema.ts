@@ -1,6 +1,13 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-export const DEPLOYMENT_STATUSES = ["uploading", "queued", "building", "ready", "failed", "canceled"] as const;
+export const DEPLOYMENT_STATUSES = [
+  "uploading",
+  "queued",
+  "building",
+  "ready",
+  "failed",
+  "canceled",
+] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
 export const ENVIRONMENTS = ["production", "preview"] as const;

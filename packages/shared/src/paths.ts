@@ -6,7 +6,8 @@ export const MAX_PATH_LENGTH = 1024;
  */
 export function checkDeploymentPath(raw: string): { path: string } | { problem: string } {
   if (raw.length === 0) return { problem: "the path is empty" };
-  if (raw.length > MAX_PATH_LENGTH) return { problem: `the path is longer than ${MAX_PATH_LENGTH} characters` };
+  if (raw.length > MAX_PATH_LENGTH)
+    return { problem: `the path is longer than ${MAX_PATH_LENGTH} characters` };
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
   if (/[\u0000-\u001f\u007f]/.test(raw)) return { problem: "the path contains a NUL or control character" };
   if (raw.includes("\\")) return { problem: "the path contains a backslash" };

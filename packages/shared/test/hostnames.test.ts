@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { branchHost, deploymentHost, normalizeHost, productionHost, slugifyBranch, slugProblem } from "../src/hostnames.ts";
+import {
+  branchHost,
+  deploymentHost,
+  normalizeHost,
+  productionHost,
+  slugifyBranch,
+  slugProblem,
+} from "../src/hostnames.ts";
 
 describe("slugProblem", () => {
   it.each(["a", "my-site", "site2", "a1-b2-c3", "x".repeat(40)])("accepts %j", (slug) => {

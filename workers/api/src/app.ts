@@ -1,0 +1,33 @@
+import { randomBase32 } from "@miaobu/shared";
+import { drizzle } from "drizzle-orm/d1";
+import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
+import { type AppEnv, configOf } from "./env.ts";
+import { onError, onNotFound } from "./errors.ts";
+
+// Always our own id: a client-chosen one could collide with another request's in the logs.
+const requestId = createMiddleware<AppEnv>(async (c, next) => {
+  const id = `req_${randomBase32(20)}`;
+  c.set("requestId", id);
+  c.header("X-Request-Id", id);
+  await next();
+});
+
+const deps = createMiddleware<AppEnv>(async (c, next) => {
+  c.set("deps", {
+    db: drizzle(c.env.DB),
+    storage: c.env.STORAGE,
+    now: Date.now,
+    config: configOf(c.env),
+  });
+  await next();
+});
+
+/** A Hono app with the request id, the service dependencies and the problem+json error handling. */
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requestId, deps);
+  app.onError(onError);
+  app.notFound(onNotFound);
+  return app;
+}

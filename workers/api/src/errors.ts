@@ -1,0 +1,149 @@
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ZodError, type z } from "zod";
+import type { AppEnv } from "./env.ts";
+
+const PROBLEMS = {
+  bad_request: { status: 400, title: "The request is malformed" },
+  unauthorized: { status: 401, title: "Authentication required" },
+  token_expired: { status: 401, title: "The token has expired" },
+  invalid_credentials: { status: 401, title: "Wrong email or password" },
+  forbidden: { status: 403, title: "Not allowed" },
+  not_found: { status: 404, title: "Not found" },
+  conflict: { status: 409, title: "Conflict" },
+  payload_too_large: { status: 413, title: "Payload too large" },
+  unsupported_media_type: { status: 415, title: "Unsupported media type" },
+  invalid_input: { status: 422, title: "The input is invalid" },
+  hash_mismatch: { status: 422, title: "The body does not match its hash" },
+  missing_blobs: { status: 422, title: "Some files were never uploaded" },
+  internal: { status: 500, title: "Internal error" },
+} as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
+
+export type ErrorCode = keyof typeof PROBLEMS;
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface MissingBlob {
+  hash: string;
+  paths: string[];
+}
+
+interface ProblemExtras {
+  errors?: FieldError[];
+  missing?: MissingBlob[];
+}
+
+/** The one error type services and routes throw; `onError` turns it into problem+json. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly extras: ProblemExtras;
+
+  constructor(code: ErrorCode, detail: string, extras: ProblemExtras = {}) {
+    super(detail);
+    this.name = "ApiError";
+    this.code = code;
+    this.extras = extras;
+  }
+
+  get status(): ContentfulStatusCode {
+    return PROBLEMS[this.code].status;
+  }
+}
+
+/** Shorthand for the 404 that also hides other tenants' resources. */
+export function notFound(what: string): ApiError {
+  return new ApiError("not_found", `No ${what} with that id or name.`);
+}
+
+/** The problem+json response for a code. */
+export function problem(
+  c: Context<AppEnv>,
+  code: ErrorCode,
+  detail: string | undefined,
+  extras: ProblemExtras = {},
+): Response {
+  const { status, title } = PROBLEMS[code];
+  const requestId = c.get("requestId");
+  const body = {
+    type: `https://miaobu.dev/problems/${code}`,
+    title,
+    status,
+    code,
+    ...(detail ? { detail } : {}),
+    requestId,
+    ...extras,
+  };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/problem+json", "X-Request-Id": requestId ?? "" },
+  });
+}
+
+const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  422: "invalid_input",
+};
+
+/** `files[3].path` from a zod issue path. */
+export function fieldName(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || "(body)";
+}
+
+/** Field errors from a zod error, with unknown keys named one by one. */
+export function zodFieldErrors(error: z.core.$ZodError): FieldError[] {
+  const out: FieldError[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        out.push({ field: fieldName([...issue.path, key]), message: "unknown field" });
+      }
+    } else {
+      out.push({ field: fieldName(issue.path), message: issue.message });
+    }
+  }
+  return out;
+}
+
+/** Turns any thrown error into problem+json; unknown ones are logged with their stack and answered bare. */
+export const onError: ErrorHandler<AppEnv> = (err, c) => {
+  if (err instanceof ApiError) return problem(c, err.code, err.message, err.extras);
+  if (err instanceof HTTPException) {
+    const code = STATUS_CODES[err.status] ?? (err.status >= 500 ? "internal" : "bad_request");
+    return problem(c, code, code === "internal" ? undefined : err.message);
+  }
+  if (err instanceof ZodError) {
+    return problem(c, "bad_request", "The request does not have the expected shape.", {
+      errors: zodFieldErrors(err),
+    });
+  }
+  console.error(
+    JSON.stringify({
+      level: "error",
+      requestId: c.get("requestId"),
+      method: c.req.method,
+      path: c.req.path,
+      error: err instanceof Error ? err.message : String(err),
+      stack: err instanceof Error ? err.stack : undefined,
+    }),
+  );
+  return problem(c, "internal", undefined);
+};
+
+/** A route that does not exist answers like a resource that does not exist. */
+export const onNotFound: NotFoundHandler<AppEnv> = (c) =>
+  problem(c, "not_found", `There is no route ${c.req.method} ${c.req.path}.`);

@@ -1,0 +1,150 @@
+import { ID_PREFIXES, SHA256_PATTERN } from "@miaobu/shared";
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../env.ts";
+import { ApiError } from "../errors.ts";
+import { mediaType, readBody } from "../lib/body.ts";
+import { readBatch, requireMultipart } from "../lib/multipart.ts";
+import { requireAuth } from "../middleware/auth.ts";
+import { checkWanted, findUploadTarget, storeBlobs } from "../services/blobs/upload.ts";
+import { createDeployment } from "../services/deployments/create.ts";
+import { finalizeDeployment } from "../services/deployments/finalize.ts";
+import { findDeployment } from "../services/deployments/find.ts";
+import { listDeployments } from "../services/deployments/list.ts";
+import { aliasesOf, presentDeployment, presentOne } from "../services/deployments/present.ts";
+import { promoteDeployment } from "../services/deployments/promote.ts";
+import { rollbackProject } from "../services/deployments/rollback.ts";
+import { presentProject } from "../services/projects/present.ts";
+import { jsonBody, validate } from "../validation.ts";
+import { branchName } from "./schemas.ts";
+
+const deploymentId = z.string().max(64);
+
+const createBody = z.strictObject({
+  branch: branchName.optional(),
+  commitSha: z
+    .string()
+    .regex(/^[0-9a-fA-F]{7,64}$/, "expected a hex commit id")
+    .nullish(),
+  commitMessage: z.string().max(4096).nullish(),
+  // Path rules and the file-count limit are checked by the service, so they answer 422 per path and 413.
+  files: z.array(
+    z.strictObject({
+      path: z.string(),
+      hash: z.string().regex(SHA256_PATTERN, "expected a lowercase hex SHA-256"),
+      size: z.number().int().nonnegative(),
+    }),
+  ),
+});
+
+const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().startsWith(`${ID_PREFIXES.deployment}_`).max(64).optional(),
+});
+
+const rollbackBody = z.strictObject({ deploymentId: deploymentId.optional() });
+
+/** Deployments and the upload protocol, mounted at `/api/v1`. */
+export const deploymentRoutes = new Hono<AppEnv>()
+  .post(
+    "/projects/:project/deployments",
+    requireAuth,
+    jsonBody((c) => c.get("deps").config.maxManifestBytes),
+    validate("json", createBody),
+    async (c) => {
+      const deps = c.get("deps");
+      const created = await createDeployment(
+        deps,
+        c.get("user").id,
+        c.req.param("project"),
+        c.req.valid("json"),
+      );
+      const { config } = deps;
+      return c.json(
+        {
+          deployment: await presentOne(deps, created.project, created.deployment),
+          missing: created.missing,
+          limits: {
+            maxFileBytes: config.maxFileBytes,
+            maxFiles: config.maxFiles,
+            maxBatchBytes: config.maxBatchBytes,
+            maxBatchFiles: config.maxBatchFiles,
+          },
+        },
+        201,
+      );
+    },
+  )
+  .get("/projects/:project/deployments", requireAuth, validate("query", listQuery), async (c) => {
+    const deps = c.get("deps");
+    const { project, rows, nextCursor } = await listDeployments(
+      deps,
+      c.get("user").id,
+      c.req.param("project"),
+      c.req.valid("query"),
+    );
+    const aliases = await aliasesOf(deps, project.id);
+    return c.json({
+      deployments: rows.map((row) => presentDeployment(deps.config, project, row, aliases)),
+      nextCursor,
+    });
+  })
+  .post("/projects/:project/rollback", requireAuth, jsonBody(), validate("json", rollbackBody), async (c) => {
+    const deps = c.get("deps");
+    const { deploymentId } = c.req.valid("json");
+    const { project, deployment } = await rollbackProject(
+      deps,
+      c.get("user").id,
+      c.req.param("project"),
+      deploymentId,
+    );
+    return c.json({
+      deployment: await presentOne(deps, project, deployment),
+      project: presentProject(deps.config, project),
+    });
+  })
+  .get("/deployments/:id", requireAuth, async (c) => {
+    const deps = c.get("deps");
+    const { project, deployment } = await findDeployment(deps, c.get("user").id, c.req.param("id"));
+    return c.json({ deployment: await presentOne(deps, project, deployment) });
+  })
+  .put("/deployments/:id/blobs/:hash", requireAuth, async (c) => {
+    const deps = c.get("deps");
+    const type = mediaType(c.req.header("Content-Type"));
+    if (type !== "" && type !== "application/octet-stream") {
+      throw new ApiError("unsupported_media_type", "Send the raw bytes as application/octet-stream.");
+    }
+    const hash = c.req.param("hash");
+    const { project, deployment } = await findUploadTarget(deps, c.get("user").id, c.req.param("id"));
+    const sizes = await checkWanted(deps, project, deployment, [hash]);
+    const body = await readBody(c.req.raw, deps.config.maxFileBytes, `The blob ${hash}`);
+    await storeBlobs(deps, project, [{ hash, body }], sizes);
+    return c.json({ hash, size: body.byteLength }, 201);
+  })
+  .post("/deployments/:id/blobs", requireAuth, async (c) => {
+    const deps = c.get("deps");
+    requireMultipart(c.req.raw);
+    const { project, deployment } = await findUploadTarget(deps, c.get("user").id, c.req.param("id"));
+    const uploads = await readBatch(c.req.raw, deps.config);
+    const sizes = await checkWanted(
+      deps,
+      project,
+      deployment,
+      uploads.map((u) => u.hash),
+    );
+    const uploaded = await storeBlobs(deps, project, uploads, sizes);
+    return c.json({ uploaded }, 201);
+  })
+  .post("/deployments/:id/finalize", requireAuth, async (c) => {
+    const deps = c.get("deps");
+    const { project, deployment } = await finalizeDeployment(deps, c.get("user").id, c.req.param("id"));
+    return c.json({ deployment: await presentOne(deps, project, deployment) });
+  })
+  .post("/deployments/:id/promote", requireAuth, async (c) => {
+    const deps = c.get("deps");
+    const { project, deployment } = await promoteDeployment(deps, c.get("user").id, c.req.param("id"));
+    return c.json({
+      deployment: await presentOne(deps, project, deployment),
+      project: presentProject(deps.config, project),
+    });
+  });

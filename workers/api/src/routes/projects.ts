@@ -1,0 +1,47 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../env.ts";
+import { requireAuth } from "../middleware/auth.ts";
+import { createProject } from "../services/projects/create.ts";
+import { deleteProject } from "../services/projects/delete.ts";
+import { findProject } from "../services/projects/find.ts";
+import { listProjects } from "../services/projects/list.ts";
+import { presentProject } from "../services/projects/present.ts";
+import { updateProject } from "../services/projects/update.ts";
+import { jsonBody, validate } from "../validation.ts";
+import { branchName } from "./schemas.ts";
+
+const createBody = z.strictObject({
+  // The name rules themselves are checked after trimming, so the 422 can say which one failed.
+  name: z.string().max(200),
+  productionBranch: branchName.optional(),
+});
+
+const updateBody = z.strictObject({ productionBranch: branchName.optional() });
+
+/** `/api/v1/projects`. */
+export const projectRoutes = new Hono<AppEnv>()
+  .post("/", requireAuth, jsonBody(), validate("json", createBody), async (c) => {
+    const deps = c.get("deps");
+    const row = await createProject(deps, c.get("user").id, c.req.valid("json"));
+    return c.json({ project: presentProject(deps.config, row) }, 201);
+  })
+  .get("/", requireAuth, async (c) => {
+    const deps = c.get("deps");
+    const rows = await listProjects(deps, c.get("user").id);
+    return c.json({ projects: rows.map((row) => presentProject(deps.config, row)) });
+  })
+  .get("/:project", requireAuth, async (c) => {
+    const deps = c.get("deps");
+    const row = await findProject(deps, c.get("user").id, c.req.param("project"));
+    return c.json({ project: presentProject(deps.config, row) });
+  })
+  .patch("/:project", requireAuth, jsonBody(), validate("json", updateBody), async (c) => {
+    const deps = c.get("deps");
+    const row = await updateProject(deps, c.get("user").id, c.req.param("project"), c.req.valid("json"));
+    return c.json({ project: presentProject(deps.config, row) });
+  })
+  .delete("/:project", requireAuth, async (c) => {
+    await deleteProject(c.get("deps"), c.get("user").id, c.req.param("project"));
+    return c.body(null, 204);
+  });

@@ -1,0 +1,134 @@
+import { deployments } from "@miaobu/db";
+import {
+  checkDeploymentPath,
+  contentTypeFor,
+  type Manifest,
+  type ManifestInputFile,
+  newId,
+  randomBase32,
+} from "@miaobu/shared";
+import type { Deps } from "../../env.ts";
+import { ApiError, type FieldError } from "../../errors.ts";
+import { missingHashes } from "../blobs/missing.ts";
+import { findProject } from "../projects/find.ts";
+import type { ProjectRow } from "../projects/present.ts";
+import { writeManifest } from "./manifest.ts";
+import type { DeploymentRow } from "./present.ts";
+
+export interface CreateDeploymentInput {
+  branch?: string | undefined;
+  commitSha?: string | null | undefined;
+  commitMessage?: string | null | undefined;
+  files: ManifestInputFile[];
+}
+
+export interface CreatedDeployment {
+  project: ProjectRow;
+  deployment: DeploymentRow;
+  missing: string[];
+}
+
+/** Checks the limits (413) and then every path (422, one entry per bad path); returns the manifest files. */
+function buildManifestFiles(deps: Pick<Deps, "config">, files: ManifestInputFile[]): Manifest["files"] {
+  const { maxFiles, maxFileBytes } = deps.config;
+  if (files.length > maxFiles) {
+    throw new ApiError(
+      "payload_too_large",
+      `The deployment has ${files.length} files; the limit is ${maxFiles}.`,
+    );
+  }
+  const tooLarge = files.flatMap((file, i) =>
+    file.size > maxFileBytes
+      ? [{ field: `files[${i}].size`, message: `the file is larger than ${maxFileBytes} bytes` }]
+      : [],
+  );
+  if (tooLarge.length > 0) {
+    const names = files.filter((f) => f.size > maxFileBytes).map((f) => f.path);
+    throw new ApiError(
+      "payload_too_large",
+      `${tooLarge.length} file(s) pass the limit of ${maxFileBytes} bytes: ${names.slice(0, 5).join(", ")}.`,
+      { errors: tooLarge },
+    );
+  }
+  if (files.length === 0) {
+    throw new ApiError("invalid_input", "A deployment needs at least one file.", {
+      errors: [{ field: "files", message: "the list is empty" }],
+    });
+  }
+  const errors: FieldError[] = [];
+  const seen = new Map<string, number>();
+  const sizes = new Map<string, number>();
+  const out: Manifest["files"] = {};
+  files.forEach((file, i) => {
+    const field = `files[${i}].path`;
+    const checked = checkDeploymentPath(file.path);
+    if ("problem" in checked) {
+      errors.push({ field, message: checked.problem });
+      return;
+    }
+    const first = seen.get(checked.path);
+    if (first !== undefined) {
+      errors.push({ field, message: `duplicate of files[${first}].path (${checked.path})` });
+      return;
+    }
+    const size = sizes.get(file.hash);
+    if (size !== undefined && size !== file.size) {
+      errors.push({ field: `files[${i}].size`, message: `another file with the same hash has size ${size}` });
+      return;
+    }
+    sizes.set(file.hash, file.size);
+    seen.set(checked.path, i);
+    out[checked.path] = { hash: file.hash, size: file.size, contentType: contentTypeFor(checked.path) };
+  });
+  if (errors.length > 0) {
+    throw new ApiError(
+      "invalid_input",
+      `${errors.length} file(s) have an unsafe or repeated path, or a size that contradicts their hash.`,
+      { errors },
+    );
+  }
+  return out;
+}
+
+/**
+ * Creates a deployment in status `uploading` from the client's file list, stores its manifest and
+ * answers which blobs the project still lacks.
+ */
+export async function createDeployment(
+  deps: Pick<Deps, "db" | "storage" | "now" | "config">,
+  ownerId: string,
+  projectKey: string,
+  input: CreateDeploymentInput,
+): Promise<CreatedDeployment> {
+  const project = await findProject(deps, ownerId, projectKey);
+  const files = buildManifestFiles(deps, input.files);
+  const at = deps.now();
+  const branch = input.branch ?? project.productionBranch;
+  const row: DeploymentRow = {
+    id: newId("deployment", at),
+    projectId: project.id,
+    shortId: randomBase32(8),
+    status: "uploading",
+    environment: branch === project.productionBranch ? "production" : "preview",
+    branch,
+    commitSha: input.commitSha ?? null,
+    commitMessage: input.commitMessage ?? null,
+    source: "cli",
+    createdBy: ownerId,
+    fileCount: input.files.length,
+    totalBytes: input.files.reduce((sum, f) => sum + f.size, 0),
+    errorMessage: null,
+    createdAt: at,
+    readyAt: null,
+    promotedAt: null,
+  };
+  // Manifest first: a deployment row never exists without its manifest.
+  await writeManifest(deps.storage, project.id, { version: 1, deploymentId: row.id, files });
+  await deps.db.insert(deployments).values(row);
+  const missing = await missingHashes(
+    deps,
+    project.id,
+    Object.values(files).map((f) => f.hash),
+  );
+  return { project, deployment: row, missing };
+}

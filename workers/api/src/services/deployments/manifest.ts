@@ -1,0 +1,42 @@
+import { type Manifest, storageKeys } from "@miaobu/shared";
+import type { Deps } from "../../env.ts";
+
+/** Writes the manifest of a deployment; it never changes afterwards. */
+export async function writeManifest(storage: R2Bucket, projectId: string, manifest: Manifest): Promise<void> {
+  await storage.put(storageKeys.manifest(projectId, manifest.deploymentId), JSON.stringify(manifest), {
+    httpMetadata: { contentType: "application/json; charset=utf-8" },
+  });
+}
+
+/** The stored manifest of a deployment; throws when it is gone, which only a bug or an operator causes. */
+export async function readManifest(
+  { storage }: Pick<Deps, "storage">,
+  projectId: string,
+  deploymentId: string,
+): Promise<Manifest> {
+  const object = await storage.get(storageKeys.manifest(projectId, deploymentId));
+  if (!object) throw new Error(`manifest of ${deploymentId} is missing from storage`);
+  return object.json<Manifest>();
+}
+
+// Manifests are immutable, so the hash → size maps that uploads check against can live as long as the isolate.
+const HASH_SET_CACHE_SIZE = 64;
+const hashSets = new Map<string, Map<string, number>>();
+
+/** Hash → declared size of every file a deployment's manifest names, cached per isolate. */
+export async function manifestHashes(
+  deps: Pick<Deps, "storage">,
+  projectId: string,
+  deploymentId: string,
+): Promise<Map<string, number>> {
+  const cached = hashSets.get(deploymentId);
+  if (cached) return cached;
+  const manifest = await readManifest(deps, projectId, deploymentId);
+  const set = new Map(Object.values(manifest.files).map((f) => [f.hash, f.size]));
+  if (hashSets.size >= HASH_SET_CACHE_SIZE) {
+    const oldest = hashSets.keys().next().value;
+    if (oldest !== undefined) hashSets.delete(oldest);
+  }
+  hashSets.set(deploymentId, set);
+  return set;
+}

@@ -1,0 +1,99 @@
+import { deployments, projects, routes } from "@miaobu/db";
+import { productionHost } from "@miaobu/shared";
+import { and, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Deps } from "../../env.ts";
+import { runBatch } from "../../lib/batch.ts";
+import type { ProjectRow } from "../projects/present.ts";
+import type { DeploymentRow } from "./present.ts";
+
+type RouteRow = typeof routes.$inferInsert;
+
+/**
+ * Points a hostname at a deployment. A deployment's own host is permanent, so a branch alias that happens
+ * to spell the same name never takes it over. With `onlyIfNewer`, a route already on a newer deployment
+ * stays there (ids sort by creation time), so a slow upload finishing late cannot undo a newer one.
+ */
+export function upsertRoute(db: Deps["db"], row: RouteRow, onlyIfNewer = false): BatchItem<"sqlite"> {
+  return db
+    .insert(routes)
+    .values(row)
+    .onConflictDoUpdate({
+      target: routes.hostname,
+      set: {
+        projectId: row.projectId,
+        deploymentId: row.deploymentId,
+        kind: row.kind,
+        branch: row.branch ?? null,
+        updatedAt: row.updatedAt,
+      },
+      setWhere: and(
+        ne(routes.kind, "deployment"),
+        eq(routes.projectId, row.projectId),
+        onlyIfNewer ? lt(routes.deploymentId, row.deploymentId) : undefined,
+      ),
+    });
+}
+
+/**
+ * The statements that make a deployment production: project host, project row, and the deployment's
+ * `promoted_at` (set only if it did become production). `onlyIfNewer` as for `upsertRoute`.
+ */
+export function productionStatements(
+  db: Deps["db"],
+  config: Deps["config"],
+  project: ProjectRow,
+  deployment: DeploymentRow,
+  at: number,
+  onlyIfNewer = false,
+): BatchItem<"sqlite">[] {
+  return [
+    upsertRoute(
+      db,
+      {
+        hostname: productionHost(project.slug, config.sitesBase),
+        projectId: project.id,
+        deploymentId: deployment.id,
+        kind: "production",
+        branch: null,
+        updatedAt: at,
+      },
+      onlyIfNewer,
+    ),
+    db
+      .update(projects)
+      .set({ productionDeploymentId: deployment.id, updatedAt: at })
+      .where(
+        and(
+          eq(projects.id, project.id),
+          onlyIfNewer
+            ? or(isNull(projects.productionDeploymentId), lt(projects.productionDeploymentId, deployment.id))
+            : undefined,
+        ),
+      ),
+    db
+      .update(deployments)
+      .set({ promotedAt: at })
+      .where(
+        and(
+          eq(deployments.id, deployment.id),
+          eq(deployments.projectId, project.id),
+          sql`exists (select 1 from ${projects} where ${projects.id} = ${project.id} and ${projects.productionDeploymentId} = ${deployment.id})`,
+        ),
+      ),
+  ];
+}
+
+/** Makes a ready deployment production in one batch; nothing is copied. */
+export async function makeProduction(
+  deps: Pick<Deps, "db" | "config" | "now">,
+  project: ProjectRow,
+  deployment: DeploymentRow,
+): Promise<{ project: ProjectRow; deployment: DeploymentRow }> {
+  const at = deps.now();
+  await runBatch(deps.db, productionStatements(deps.db, deps.config, project, deployment, at));
+  return {
+    project: { ...project, productionDeploymentId: deployment.id, updatedAt: at },
+    deployment: { ...deployment, promotedAt: at },
+  };
+}

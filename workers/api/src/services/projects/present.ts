@@ -1,0 +1,20 @@
+import type { projects } from "@miaobu/db";
+import { productionHost } from "@miaobu/shared";
+import { type Config, siteUrl } from "../../env.ts";
+
+export type ProjectRow = typeof projects.$inferSelect;
+
+/** The project object of docs/api.md. */
+export function presentProject(config: Config, row: ProjectRow) {
+  return {
+    id: row.id,
+    name: row.slug,
+    productionBranch: row.productionBranch,
+    productionDeploymentId: row.productionDeploymentId,
+    productionUrl: siteUrl(config, productionHost(row.slug, config.sitesBase)),
+    createdAt: new Date(row.createdAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  };
+}
+
+export type ProjectJson = ReturnType<typeof presentProject>;
