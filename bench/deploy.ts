@@ -25,7 +25,8 @@ export async function generateSite(dir: string): Promise<void> {
   const rand = prng(42);
   // 4,000 files of ~2 KB, 900 of ~15 KB, 100 of ~88 KB: about 30 MB, scaled exactly below.
   const plan: { ext: string; size: number }[] = [];
-  for (let i = 0; i < 4_000; i++) plan.push({ ext: i % 3 === 0 ? "css" : i % 3 === 1 ? "js" : "html", size: 2_048 });
+  for (let i = 0; i < 4_000; i++)
+    plan.push({ ext: i % 3 === 0 ? "css" : i % 3 === 1 ? "js" : "html", size: 2_048 });
   for (let i = 0; i < 900; i++) plan.push({ ext: "woff2", size: 15_360 });
   for (let i = 0; i < 100; i++) plan.push({ ext: "png", size: 90_000 });
   const planned = plan.reduce((n, f) => n + f.size, 0);
@@ -59,7 +60,11 @@ interface DeployJson {
   uploadedBytes: number;
 }
 
-async function timedDeploy(t: TestPlatform, dir: string, project: string): Promise<{ ms: number; json: DeployJson }> {
+async function timedDeploy(
+  t: TestPlatform,
+  dir: string,
+  project: string,
+): Promise<{ ms: number; json: DeployJson }> {
   const started = performance.now();
   const res = await runCli(t, ["deploy", dir, "--project", project, "--json"]);
   const ms = performance.now() - started;
@@ -68,7 +73,10 @@ async function timedDeploy(t: TestPlatform, dir: string, project: string): Promi
 }
 
 /** Runs `iterations` rounds, each on a fresh project so the full upload really uploads everything. */
-export async function runDeployBench(iterations: number, log: (line: string) => void): Promise<DeploySample[]> {
+export async function runDeployBench(
+  iterations: number,
+  log: (line: string) => void,
+): Promise<DeploySample[]> {
   const t = await startTestPlatform();
   const samples: DeploySample[] = [];
   try {
@@ -106,4 +114,3 @@ export async function runDeployBench(iterations: number, log: (line: string) => 
   }
   return samples;
 }
-

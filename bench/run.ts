@@ -64,5 +64,7 @@ ${rows}
 `;
 
 await fs.writeFile(path.join(ROOT, "docs/PERFORMANCE.md"), doc);
-console.log(`full ${seconds(full)}, one file changed ${seconds(changed)} (${(full / changed).toFixed(1)}× faster)`);
+console.log(
+  `full ${seconds(full)}, one file changed ${seconds(changed)} (${(full / changed).toFixed(1)}× faster)`,
+);
 console.log("wrote docs/PERFORMANCE.md");

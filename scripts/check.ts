@@ -28,7 +28,11 @@ if (!writeTypes) {
     "cli",
     "scripts",
   ]) {
-    steps.push({ name: `typecheck ${project}`, command: bin("tsc"), args: ["-p", path.join(project, "tsconfig.json")] });
+    steps.push({
+      name: `typecheck ${project}`,
+      command: bin("tsc"),
+      args: ["-p", path.join(project, "tsconfig.json")],
+    });
   }
   steps.push({ name: "lint and format (biome)", command: bin("biome"), args: ["check", "."] });
 }

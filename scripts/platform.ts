@@ -150,7 +150,9 @@ async function ensureAdmin(
   }
   const chosen = password ?? randomBase32(20);
   await db
-    .prepare("INSERT INTO users (id, email, name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, 1, ?)")
+    .prepare(
+      "INSERT INTO users (id, email, name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, 1, ?)",
+    )
     .bind(newId("user"), ADMIN_EMAIL, "Administrator", await hashPassword(chosen), Date.now())
     .run();
   return password ? null : chosen;
@@ -179,7 +181,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const dataDir = path.resolve(options.dataDir);
   await fs.mkdir(dataDir, { recursive: true });
   const buildDir = path.join(dataDir, "build");
-  const api: Bundle = { name: "api", configPath: path.join(ROOT, "wrangler.toml"), outDir: path.join(buildDir, "api") };
+  const api: Bundle = {
+    name: "api",
+    configPath: path.join(ROOT, "wrangler.toml"),
+    outDir: path.join(buildDir, "api"),
+  };
   const router: Bundle = {
     name: "router",
     configPath: path.join(ROOT, "workers/router/wrangler.toml"),
@@ -197,7 +203,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           MIAOBU_SITES_URL: sitesUrl,
           ...options.apiVars,
         }),
-        await workerOptions(router, routerEntry, options.routerPort, host, { MIAOBU_BASE_DOMAIN: "localhost" }),
+        await workerOptions(router, routerEntry, options.routerPort, host, {
+          MIAOBU_BASE_DOMAIN: "localhost",
+        }),
       ],
     } as Parameters<typeof convertV4MiniflareOptions>[0]),
   );

@@ -82,7 +82,13 @@ describe("deploy, redeploy, roll back", () => {
     const res = await runCli(t, ["deploy", siteDir, "--project", project, "--json"]);
     expect(res.code, res.stderr).toBe(0);
     first = JSON.parse(res.stdout) as DeployJson;
-    expect(first).toMatchObject({ project, branch: "main", environment: "production", files: 5, uploadedFiles: 5 });
+    expect(first).toMatchObject({
+      project,
+      branch: "main",
+      environment: "production",
+      files: 5,
+      uploadedFiles: 5,
+    });
     expect(first.uploadedBytes).toBeGreaterThan(0);
 
     const own = await getSite(t, hostOf(first.url), "/");
@@ -98,7 +104,9 @@ describe("deploy, redeploy, roll back", () => {
     expect(js.headers["content-type"]).toMatch(/javascript/);
     const etag = js.headers.etag;
     expect(etag).toBeTruthy();
-    const again = await getSite(t, `${project}.localhost`, "/assets/app.js", { "if-none-match": String(etag) });
+    const again = await getSite(t, `${project}.localhost`, "/assets/app.js", {
+      "if-none-match": String(etag),
+    });
     expect(again.status).toBe(304);
   });
 

@@ -41,7 +41,13 @@ export async function startTestPlatform(apiVars?: Record<string, string>): Promi
   const configDir = path.join(dataDir, "cli-config");
   const apiPort = await freePort();
   const routerPort = await freePort();
-  const options = { dataDir, apiPort, routerPort, adminPassword: ADMIN_PASSWORD, ...(apiVars ? { apiVars } : {}) };
+  const options = {
+    dataDir,
+    apiPort,
+    routerPort,
+    adminPassword: ADMIN_PASSWORD,
+    ...(apiVars ? { apiVars } : {}),
+  };
   const handle: TestPlatform = {
     platform: await startPlatform(options),
     dataDir,
@@ -162,5 +168,7 @@ export async function expectSiteBody(
     if (last.status === 200 && last.body === body) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${host}${pathname} answered ${last?.status} ${JSON.stringify(last?.body)}, expected ${JSON.stringify(body)}`);
+  throw new Error(
+    `${host}${pathname} answered ${last?.status} ${JSON.stringify(last?.body)}, expected ${JSON.stringify(body)}`,
+  );
 }
