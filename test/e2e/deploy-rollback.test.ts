@@ -155,6 +155,15 @@ describe("deploy, redeploy, roll back", () => {
     expect(ids).toContain(second.id);
   });
 
+  it("serves the console at the API's origin and the API beside it", async () => {
+    const page = await fetch(`${t.platform.apiUrl}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>Miaobu</title>");
+    const api = await fetch(`${t.platform.apiUrl}/api/v1/me`);
+    expect(api.status).toBe(401);
+    expect(api.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  });
+
   it("answers an unknown host with the platform's 404 page", async () => {
     const res = await getSite(t, "nothing-here.localhost", "/");
     expect(res.status).toBe(404);
