@@ -16,8 +16,16 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 export const ROUTE_KINDS = ["production", "branch", "deployment", "custom"] as const;
 export type RouteKind = (typeof ROUTE_KINDS)[number];
 
-export const DEPLOYMENT_SOURCES = ["cli", "git", "hook", "console"] as const;
+export const DEPLOYMENT_SOURCES = ["cli", "git", "hook", "console", "github"] as const;
 export type DeploymentSource = (typeof DEPLOYMENT_SOURCES)[number];
+
+/** How the router treats trailing slashes and `.html` (Cloudflare Pages' behaviour is `auto`). */
+export const TRAILING_SLASH_MODES = ["auto", "force-trailing-slash", "drop-trailing-slash", "none"] as const;
+export type TrailingSlashMode = (typeof TRAILING_SLASH_MODES)[number];
+
+/** What the router answers for a missing path (`auto`: nearest 404.html, else SPA, as Pages infers). */
+export const NOT_FOUND_MODES = ["auto", "spa", "404-page", "none"] as const;
+export type NotFoundMode = (typeof NOT_FOUND_MODES)[number];
 
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
@@ -55,6 +63,24 @@ export const projects = sqliteTable(
     slug: text("slug").notNull().unique(),
     productionBranch: text("production_branch").notNull().default("main"),
     productionDeploymentId: text("production_deployment_id"),
+    // Git source and build settings; null means "detect" (framework, commands, output, Node version).
+    gitUrl: text("git_url"),
+    rootDir: text("root_dir"),
+    framework: text("framework"),
+    installCommand: text("install_command"),
+    buildCommand: text("build_command"),
+    outputDir: text("output_dir"),
+    nodeVersion: text("node_version"),
+    buildTimeoutSeconds: integer("build_timeout_seconds").notNull().default(1200),
+    /** SHA-256 of the deploy hook secret; the secret itself is shown once when created or rotated. */
+    deployHookHash: text("deploy_hook_hash").unique(),
+    // How the router serves this project's deployments.
+    trailingSlash: text("trailing_slash", { enum: TRAILING_SLASH_MODES }).notNull().default("auto"),
+    notFound: text("not_found", { enum: NOT_FOUND_MODES }).notNull().default("auto"),
+    /** Password hash protecting preview (branch and deployment) hosts; null means public previews. */
+    previewPasswordHash: text("preview_password_hash"),
+    /** Days a file of the previous production deployment is still served after a new one (version skew). */
+    skewProtectionDays: integer("skew_protection_days").notNull().default(7),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -79,6 +105,18 @@ export const deployments = sqliteTable(
     fileCount: integer("file_count").notNull().default(0),
     totalBytes: integer("total_bytes").notNull().default(0),
     errorMessage: text("error_message"),
+    /** Detected or configured framework of a build. */
+    framework: text("framework"),
+    /** JSON: [{ "name": "cloning", "startedAt": ms, "endedAt": ms | null }] — each build phase with its time. */
+    phases: text("phases"),
+    /** SHA-256 of the token the builder uses to call back for this one deployment. */
+    callbackTokenHash: text("callback_token_hash"),
+    /** JSON: problems found in `_redirects` and `_headers` ([{ file, line, message }]). */
+    rulesReport: text("rules_report"),
+    /** Last time the builder reported; the coordinator's watchdog fails builds that stop reporting. */
+    heartbeatAt: integer("heartbeat_at"),
+    startedAt: integer("started_at"),
+    finishedAt: integer("finished_at"),
     createdAt: integer("created_at").notNull(),
     readyAt: integer("ready_at"),
     /** Last time this deployment became production; orders the production history used by rollback. */
@@ -102,6 +140,12 @@ export const routes = sqliteTable(
     kind: text("kind", { enum: ROUTE_KINDS }).notNull(),
     /** For branch routes, the branch name it follows. */
     branch: text("branch"),
+    /**
+     * For production routes: the deployment that was production before, whose files are still served for
+     * paths the current one lacks until `previous_until` (version skew protection).
+     */
+    previousDeploymentId: text("previous_deployment_id"),
+    previousUntil: integer("previous_until"),
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [index("routes_project_idx").on(t.projectId)],

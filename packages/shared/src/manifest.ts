@@ -1,8 +1,21 @@
+/** A pre-compressed copy of a file: itself a content-addressed blob, named by the hash of its bytes. */
+export interface ManifestVariant {
+  hash: string;
+  size: number;
+}
+
+/** Pre-compressed variants of a text file, by `Content-Encoding`. */
+export interface ManifestVariants {
+  br?: ManifestVariant;
+  gzip?: ManifestVariant;
+}
+
 /** One file of a deployment as the client describes it when creating the deployment. */
 export interface ManifestInputFile {
   path: string;
   hash: string;
   size: number;
+  variants?: ManifestVariants;
 }
 
 /** One file of a stored manifest. */
@@ -10,6 +23,20 @@ export interface ManifestEntry {
   hash: string;
   size: number;
   contentType: string;
+  variants?: ManifestVariants;
+}
+
+/** Every blob a set of manifest entries needs (files and their variants), hash → size. */
+export function manifestBlobSizes(
+  entries: Iterable<{ hash: string; size: number; variants?: ManifestVariants }>,
+) {
+  const sizes = new Map<string, number>();
+  for (const entry of entries) {
+    sizes.set(entry.hash, entry.size);
+    if (entry.variants?.br) sizes.set(entry.variants.br.hash, entry.variants.br.size);
+    if (entry.variants?.gzip) sizes.set(entry.variants.gzip.hash, entry.variants.gzip.size);
+  }
+  return sizes;
 }
 
 /** The stored `manifest.json` of a deployment: path (leading `/`) → entry. */

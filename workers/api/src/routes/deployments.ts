@@ -20,6 +20,12 @@ import { branchName } from "./schemas.ts";
 
 const deploymentId = z.string().max(64);
 
+/** A pre-compressed copy of a file, uploaded as a blob of its own. */
+const variant = z.strictObject({
+  hash: z.string().regex(SHA256_PATTERN, "expected a lowercase hex SHA-256"),
+  size: z.number().int().nonnegative(),
+});
+
 const createBody = z.strictObject({
   branch: branchName.optional(),
   commitSha: z
@@ -33,6 +39,7 @@ const createBody = z.strictObject({
       path: z.string(),
       hash: z.string().regex(SHA256_PATTERN, "expected a lowercase hex SHA-256"),
       size: z.number().int().nonnegative(),
+      variants: z.strictObject({ br: variant.optional(), gzip: variant.optional() }).optional(),
     }),
   ),
 });

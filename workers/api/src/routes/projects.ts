@@ -7,17 +7,17 @@ import { deleteProject } from "../services/projects/delete.ts";
 import { findProject } from "../services/projects/find.ts";
 import { listProjects } from "../services/projects/list.ts";
 import { presentProject } from "../services/projects/present.ts";
+import { projectSettings, projectSettingsSchema } from "../services/projects/settings.ts";
 import { updateProject } from "../services/projects/update.ts";
 import { jsonBody, validate } from "../validation.ts";
-import { branchName } from "./schemas.ts";
 
 const createBody = z.strictObject({
   // The name rules themselves are checked after trimming, so the 422 can say which one failed.
   name: z.string().max(200),
-  productionBranch: branchName.optional(),
+  ...projectSettings,
 });
 
-const updateBody = z.strictObject({ productionBranch: branchName.optional() });
+const updateBody = projectSettingsSchema;
 
 /** `/api/v1/projects`. */
 export const projectRoutes = new Hono<AppEnv>()

@@ -4,6 +4,7 @@ import {
   contentTypeFor,
   type Manifest,
   type ManifestInputFile,
+  manifestBlobSizes,
   newId,
   randomBase32,
 } from "@miaobu/shared";
@@ -38,7 +39,7 @@ function buildManifestFiles(deps: Pick<Deps, "config">, files: ManifestInputFile
     );
   }
   const tooLarge = files.flatMap((file, i) =>
-    file.size > maxFileBytes
+    Math.max(file.size, file.variants?.br?.size ?? 0, file.variants?.gzip?.size ?? 0) > maxFileBytes
       ? [{ field: `files[${i}].size`, message: `the file is larger than ${maxFileBytes} bytes` }]
       : [],
   );
@@ -71,14 +72,28 @@ function buildManifestFiles(deps: Pick<Deps, "config">, files: ManifestInputFile
       errors.push({ field, message: `duplicate of files[${first}].path (${checked.path})` });
       return;
     }
-    const size = sizes.get(file.hash);
-    if (size !== undefined && size !== file.size) {
-      errors.push({ field: `files[${i}].size`, message: `another file with the same hash has size ${size}` });
+    const blobs: [string, string, number][] = [[`files[${i}].size`, file.hash, file.size]];
+    if (file.variants?.br)
+      blobs.push([`files[${i}].variants.br.size`, file.variants.br.hash, file.variants.br.size]);
+    if (file.variants?.gzip) {
+      blobs.push([`files[${i}].variants.gzip.size`, file.variants.gzip.hash, file.variants.gzip.size]);
+    }
+    const clash = blobs.find(([, hash, size]) => (sizes.get(hash) ?? size) !== size);
+    if (clash) {
+      errors.push({
+        field: clash[0],
+        message: `another file with the same hash has size ${sizes.get(clash[1])}`,
+      });
       return;
     }
-    sizes.set(file.hash, file.size);
+    for (const [, hash, size] of blobs) sizes.set(hash, size);
     seen.set(checked.path, i);
-    out[checked.path] = { hash: file.hash, size: file.size, contentType: contentTypeFor(checked.path) };
+    out[checked.path] = {
+      hash: file.hash,
+      size: file.size,
+      contentType: contentTypeFor(checked.path),
+      ...(file.variants ? { variants: file.variants } : {}),
+    };
   });
   if (errors.length > 0) {
     throw new ApiError(
@@ -118,6 +133,13 @@ export async function createDeployment(
     fileCount: input.files.length,
     totalBytes: input.files.reduce((sum, f) => sum + f.size, 0),
     errorMessage: null,
+    framework: null,
+    phases: null,
+    callbackTokenHash: null,
+    rulesReport: null,
+    heartbeatAt: null,
+    startedAt: null,
+    finishedAt: null,
     createdAt: at,
     readyAt: null,
     promotedAt: null,
@@ -125,10 +147,6 @@ export async function createDeployment(
   // Manifest first: a deployment row never exists without its manifest.
   await writeManifest(deps.storage, project.id, { version: 1, deploymentId: row.id, files });
   await deps.db.insert(deployments).values(row);
-  const missing = await missingHashes(
-    deps,
-    project.id,
-    Object.values(files).map((f) => f.hash),
-  );
+  const missing = await missingHashes(deps, project.id, [...manifestBlobSizes(Object.values(files)).keys()]);
   return { project, deployment: row, missing };
 }

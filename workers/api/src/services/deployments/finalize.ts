@@ -1,5 +1,5 @@
 import { deployments } from "@miaobu/db";
-import { branchHost, deploymentHost, type Manifest, storageKeys } from "@miaobu/shared";
+import { branchHost, deploymentHost, type Manifest, manifestBlobSizes, storageKeys } from "@miaobu/shared";
 import { and, eq } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import { ApiError, type MissingBlob } from "../../errors.ts";
@@ -16,11 +16,16 @@ const RULES_FILES = ["_headers", "_redirects"] as const;
 function missingReport(manifest: Manifest, missing: string[]): MissingBlob[] {
   const wanted = new Set(missing);
   const byHash = new Map<string, string[]>();
-  for (const [path, entry] of Object.entries(manifest.files)) {
-    if (!wanted.has(entry.hash)) continue;
-    const paths = byHash.get(entry.hash) ?? [];
+  const note = (hash: string, path: string) => {
+    if (!wanted.has(hash)) return;
+    const paths = byHash.get(hash) ?? [];
     paths.push(path);
-    byHash.set(entry.hash, paths);
+    byHash.set(hash, paths);
+  };
+  for (const [path, entry] of Object.entries(manifest.files)) {
+    note(entry.hash, path);
+    if (entry.variants?.br) note(entry.variants.br.hash, `${path} (br)`);
+    if (entry.variants?.gzip) note(entry.variants.gzip.hash, `${path} (gzip)`);
   }
   return missing.map((hash) => ({ hash, paths: byHash.get(hash) ?? [] }));
 }
@@ -67,11 +72,9 @@ export async function finalizeDeployment(
     );
   }
   const manifest = await readManifest(deps, project.id, deployment.id);
-  const missing = await missingHashes(
-    deps,
-    project.id,
-    Object.values(manifest.files).map((f) => f.hash),
-  );
+  const missing = await missingHashes(deps, project.id, [
+    ...manifestBlobSizes(Object.values(manifest.files)).keys(),
+  ]);
   if (missing.length > 0) {
     const report = missingReport(manifest, missing);
     const paths = report.flatMap((m) => m.paths);

@@ -1,4 +1,4 @@
-import { type Manifest, storageKeys } from "@miaobu/shared";
+import { type Manifest, manifestBlobSizes, storageKeys } from "@miaobu/shared";
 import type { Deps } from "../../env.ts";
 
 /** Writes the manifest of a deployment; it never changes afterwards. */
@@ -32,7 +32,7 @@ export async function manifestHashes(
   const cached = hashSets.get(deploymentId);
   if (cached) return cached;
   const manifest = await readManifest(deps, projectId, deploymentId);
-  const set = new Map(Object.values(manifest.files).map((f) => [f.hash, f.size]));
+  const set = manifestBlobSizes(Object.values(manifest.files));
   if (hashSets.size >= HASH_SET_CACHE_SIZE) {
     const oldest = hashSets.keys().next().value;
     if (oldest !== undefined) hashSets.delete(oldest);

@@ -4,10 +4,10 @@ import { eq } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
 import type { ProjectRow } from "./present.ts";
+import { type ProjectSettingsInput, settingsColumns } from "./settings.ts";
 
-export interface CreateProjectInput {
+export interface CreateProjectInput extends ProjectSettingsInput {
   name: string;
-  productionBranch?: string | undefined;
 }
 
 /** Creates a project; its name becomes its hostname, so it is unique across all users. */
@@ -30,10 +30,24 @@ export async function createProject(
     id: newId("project", at),
     ownerId,
     slug,
-    productionBranch: input.productionBranch ?? "main",
+    productionBranch: "main",
     productionDeploymentId: null,
+    gitUrl: null,
+    rootDir: null,
+    framework: null,
+    installCommand: null,
+    buildCommand: null,
+    outputDir: null,
+    nodeVersion: null,
+    buildTimeoutSeconds: 1200,
+    deployHookHash: null,
+    trailingSlash: "auto",
+    notFound: "auto",
+    previewPasswordHash: null,
+    skewProtectionDays: 7,
     createdAt: at,
     updatedAt: at,
+    ...(await settingsColumns(input)),
   };
   // The unique index still guards the race between the check above and this insert.
   const inserted = await db.insert(projects).values(row).onConflictDoNothing().returning({ id: projects.id });

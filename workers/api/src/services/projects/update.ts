@@ -3,10 +3,9 @@ import { and, eq } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import { findProject } from "./find.ts";
 import type { ProjectRow } from "./present.ts";
+import { type ProjectSettingsInput, settingsColumns } from "./settings.ts";
 
-export interface UpdateProjectInput {
-  productionBranch?: string | undefined;
-}
+export type UpdateProjectInput = ProjectSettingsInput;
 
 /** Changes a project's settings; routes move only at the next deployment or promotion. */
 export async function updateProject(
@@ -16,11 +15,12 @@ export async function updateProject(
   input: UpdateProjectInput,
 ): Promise<ProjectRow> {
   const project = await findProject(deps, ownerId, idOrName);
-  if (input.productionBranch === undefined) return project;
+  const columns = await settingsColumns(input);
+  if (Object.keys(columns).length === 0) return project;
   const updatedAt = deps.now();
   await deps.db
     .update(projects)
-    .set({ productionBranch: input.productionBranch, updatedAt })
+    .set({ ...columns, updatedAt })
     .where(and(eq(projects.id, project.id), eq(projects.ownerId, ownerId)));
-  return { ...project, productionBranch: input.productionBranch, updatedAt };
+  return { ...project, ...columns, updatedAt };
 }

@@ -1,0 +1,132 @@
+import { NOT_FOUND_MODES, TRAILING_SLASH_MODES } from "@miaobu/db";
+import { hashPassword } from "@miaobu/shared";
+import { z } from "zod";
+import { branchName } from "../../routes/schemas.ts";
+import type { ProjectRow } from "./present.ts";
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+const noControl = (s: string) => !CONTROL.test(s);
+
+/** A folder inside the repository or the build output: relative, `/`-separated, no `..`. */
+const relativeDir = z
+  .string()
+  .trim()
+  .max(255)
+  .refine(noControl, "contains a control character")
+  .refine((s) => !s.startsWith("/") && !s.includes("\\"), "give a path relative to the repository root")
+  .refine((s) => s.split("/").every((part) => part !== ".."), "may not contain '..'")
+  .transform((s) => s.replace(/^\.\/+/, "").replace(/\/+$/, ""));
+
+const command = z.string().trim().max(1024).refine(noControl, "contains a control character");
+
+/**
+ * A repository the builder can clone: `https://`, `http://` or `git://`. Local paths and `file://` would let a
+ * project read the builder's own disk, so they are refused; credentials do not belong in a stored URL.
+ */
+export const gitUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .superRefine((raw, ctx) => {
+    if (/^[\w.-]+@[\w.-]+:/.test(raw)) {
+      ctx.addIssue({ code: "custom", message: "ssh URLs are not supported yet; use https:// or git://" });
+      return;
+    }
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      ctx.addIssue({
+        code: "custom",
+        message: "not a URL; use https://host/owner/repo.git or git://host/repo",
+      });
+      return;
+    }
+    if (url.protocol === "ssh:") {
+      ctx.addIssue({ code: "custom", message: "ssh URLs are not supported yet; use https:// or git://" });
+    } else if (!["https:", "http:", "git:"].includes(url.protocol)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${url.protocol} URLs are not supported; use https:// or git://`,
+      });
+    } else if (url.password !== "") {
+      ctx.addIssue({ code: "custom", message: "do not put credentials in the URL" });
+    }
+  });
+
+/** Build and serving settings shared by create and update; `null` clears a setting back to "detect". */
+export const projectSettings = {
+  productionBranch: branchName.optional(),
+  gitUrl: gitUrl.nullable().optional(),
+  rootDir: relativeDir.nullable().optional(),
+  framework: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,49}$/, "a framework id such as vite or astro")
+    .nullable()
+    .optional(),
+  installCommand: command.nullable().optional(),
+  buildCommand: command.nullable().optional(),
+  outputDir: relativeDir.nullable().optional(),
+  nodeVersion: z
+    .string()
+    .regex(/^(\d{1,2}(\.\d{1,3}){0,2}|lts)$/, "a Node.js version such as 22, 20.11 or lts")
+    .nullable()
+    .optional(),
+  buildTimeoutSeconds: z.number().int().min(60).max(7200).optional(),
+  trailingSlash: z.enum(TRAILING_SLASH_MODES).optional(),
+  notFound: z.enum(NOT_FOUND_MODES).optional(),
+  skewProtectionDays: z.number().int().min(0).max(90).optional(),
+  previewPassword: z.string().min(8).max(200).nullable().optional(),
+};
+
+export const projectSettingsSchema = z.strictObject(projectSettings);
+export type ProjectSettingsInput = z.infer<typeof projectSettingsSchema>;
+
+type SettingsColumns = Partial<
+  Pick<
+    ProjectRow,
+    | "productionBranch"
+    | "gitUrl"
+    | "rootDir"
+    | "framework"
+    | "installCommand"
+    | "buildCommand"
+    | "outputDir"
+    | "nodeVersion"
+    | "buildTimeoutSeconds"
+    | "trailingSlash"
+    | "notFound"
+    | "skewProtectionDays"
+    | "previewPasswordHash"
+  >
+>;
+
+/** The columns a settings input changes; empty strings clear like `null`. */
+export async function settingsColumns(input: ProjectSettingsInput): Promise<SettingsColumns> {
+  const columns: SettingsColumns = {};
+  const text = (value: string | null | undefined) => (value === undefined ? undefined : value || null);
+  if (input.productionBranch !== undefined) columns.productionBranch = input.productionBranch;
+  for (const key of [
+    "gitUrl",
+    "rootDir",
+    "framework",
+    "installCommand",
+    "buildCommand",
+    "outputDir",
+    "nodeVersion",
+  ] as const) {
+    const value = text(input[key]);
+    if (value !== undefined) columns[key] = value;
+  }
+  if (input.buildTimeoutSeconds !== undefined) columns.buildTimeoutSeconds = input.buildTimeoutSeconds;
+  if (input.trailingSlash !== undefined) columns.trailingSlash = input.trailingSlash;
+  if (input.notFound !== undefined) columns.notFound = input.notFound;
+  if (input.skewProtectionDays !== undefined) columns.skewProtectionDays = input.skewProtectionDays;
+  if (input.previewPassword !== undefined) {
+    columns.previewPasswordHash =
+      input.previewPassword === null ? null : await hashPassword(input.previewPassword);
+  }
+  return columns;
+}
