@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { ROOT } from "../scripts/platform.ts";
 import { FILES, runDeployBench, TOTAL_BYTES } from "./deploy.ts";
+import { routerBenchOptions, routerSection, runRouterBench } from "./router.ts";
 
 const iterations = Number(process.env.MIAOBU_BENCH_ROUNDS ?? "3");
 
@@ -63,7 +64,13 @@ files (like the Python platform Miaobu replaces) pays on every deploy.
 ${rows}
 `;
 
-await fs.writeFile(path.join(ROOT, "docs/PERFORMANCE.md"), doc);
+const routerOptions = routerBenchOptions();
+console.log(
+  `bench/router: ${routerOptions.seconds} s per endpoint, ${routerOptions.connections} connections`,
+);
+const router = await runRouterBench((line) => console.log(`  ${line}`), routerOptions);
+
+await fs.writeFile(path.join(ROOT, "docs/PERFORMANCE.md"), doc + routerSection(router));
 console.log(
   `full ${seconds(full)}, one file changed ${seconds(changed)} (${(full / changed).toFixed(1)}× faster)`,
 );

@@ -22,6 +22,9 @@ const steps: { name: string; command: string; args: string[]; cwd?: string }[] =
 if (!writeTypes) {
   for (const project of [
     "packages/shared",
+    "packages/detect",
+    "containers/builder",
+    "packages/rules",
     "packages/db",
     "workers/api",
     "workers/router",

@@ -1,7 +1,7 @@
 // The local platform: both Workers in one workerd (through Miniflare), each on its own port, sharing one
 // D1 database and one R2 bucket persisted to a folder. `wrangler dev` exposes only its first Worker, so
 // the local platform drives Miniflare itself with the options wrangler derives from each wrangler.toml.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { hashPassword, newId, randomBase32, verifyPassword } from "@miaobu/shared";
@@ -15,6 +15,7 @@ export interface PlatformOptions {
   dataDir: string;
   apiPort: number;
   routerPort: number;
+  builderPort: number;
   /** Interface to listen on; loopback by default. */
   host?: string;
   /** Password for admin@localhost on first start; generated when absent. */
@@ -27,6 +28,7 @@ export interface PlatformOptions {
 export interface Platform {
   apiUrl: string;
   routerUrl: string;
+  builderUrl: string;
   /** Set when this start created the administrator with a generated password. */
   generatedAdminPassword: string | null;
   stop(): Promise<void>;
@@ -158,12 +160,83 @@ async function ensureAdmin(
   return password ? null : chosen;
 }
 
-async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined && value !== "") out[name] = value;
+  }
+  return out;
+}
+
+interface BuilderProcess {
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the builder as its own process with only what it needs in its environment: its secret, port and
+ * folders. Builds run under an unprivileged user when this runs as root, so the folders must be traversable.
+ */
+function startBuilderProcess(dataDir: string, port: number, host: string, secret: string): BuilderProcess {
+  const base = path.join(dataDir, "builder");
+  const child = spawn(process.execPath, [path.join(ROOT, "containers/builder/src/main.ts")], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+      HOME: process.env.HOME ?? base,
+      BUILDER_SECRET: secret,
+      BUILDER_PORT: String(port),
+      BUILDER_HOST: host,
+      BUILDER_DATA_DIR: base,
+      // Builds install from the npm registry: pass on how this machine reaches it (CA bundle, proxy).
+      ...pick(process.env, [
+        "NODE_EXTRA_CA_CERTS",
+        "SSL_CERT_FILE",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "BUILDER_CONCURRENCY",
+        "BUILDER_NPMRC",
+      ]),
+      ...(process.env.BUILDER_USER !== undefined ? { BUILDER_USER: process.env.BUILDER_USER } : {}),
+    },
+  });
+  let output = "";
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-20_000);
+    if (process.env.MIAOBU_BUILDER_LOG === "1") process.stderr.write(d);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  return {
+    child,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        child.once("exit", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+async function waitForHealth(
+  url: string,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(url);
+      const res = await fetch(url, { headers });
       if (res.ok) return;
       last = `status ${res.status}`;
     } catch (error) {
@@ -174,12 +247,27 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not become healthy: ${last}`);
 }
 
-/** Starts API and router Workers in workerd with state in `dataDir`. */
+/** The secret the API and the builder share, made once per data folder. */
+async function builderSecretOf(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, "builder-secret");
+  try {
+    return (await fs.readFile(file, "utf8")).trim();
+  } catch {
+    const secret = randomBase32(40);
+    await fs.writeFile(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}
+
+/** Starts API and router Workers in workerd, and the builder, with state in `dataDir`. */
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const log = options.log ?? (() => {});
   const host = options.host ?? "127.0.0.1";
   const dataDir = path.resolve(options.dataDir);
   await fs.mkdir(dataDir, { recursive: true });
+  // Traversable but not listable: the builder's unprivileged build user must reach its work folder inside.
+  await fs.chmod(dataDir, 0o711);
+  const builderSecret = await builderSecretOf(dataDir);
   const buildDir = path.join(dataDir, "build");
   const api: Bundle = {
     name: "api",
@@ -201,6 +289,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       workers: [
         await workerOptions(api, apiEntry, options.apiPort, host, {
           MIAOBU_SITES_URL: sitesUrl,
+          MIAOBU_API_URL: `http://${host}:${options.apiPort}`,
+          MIAOBU_BUILDER: "url",
+          BUILDER_URL: `http://${host}:${options.builderPort}`,
+          BUILDER_SECRET: builderSecret,
           ...options.apiVars,
         }),
         await workerOptions(router, routerEntry, options.routerPort, host, {
@@ -209,6 +301,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ],
     } as Parameters<typeof convertV4MiniflareOptions>[0]),
   );
+  const builder = startBuilderProcess(dataDir, options.builderPort, host, builderSecret);
   try {
     await mf.ready;
     const db = await mf.getD1Database("DB", "api");
@@ -217,13 +310,24 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const generatedAdminPassword = await ensureAdmin(db, options.adminPassword, log);
     const apiUrl = `http://localhost:${options.apiPort}`;
     await waitForHealth(`http://${host}:${options.apiPort}/healthz`, 30_000);
+    const builderUrl = `http://${host}:${options.builderPort}`;
+    await waitForHealth(`${builderUrl}/healthz`, 30_000, { Authorization: `Bearer ${builderSecret}` }).catch(
+      (error: unknown) => {
+        throw new Error(`the builder did not start: ${String(error)}\n${builder.output()}`);
+      },
+    );
     return {
       apiUrl,
       routerUrl: sitesUrl,
+      builderUrl,
       generatedAdminPassword,
-      stop: () => mf.dispose(),
+      stop: async () => {
+        await builder.stop();
+        await mf.dispose();
+      },
     };
   } catch (error) {
+    await builder.stop();
     await mf.dispose();
     throw error;
   }

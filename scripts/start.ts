@@ -15,6 +15,7 @@ function port(name: string, fallback: number): number {
 
 const apiPort = port("MIAOBU_API_PORT", 8787);
 const routerPort = port("MIAOBU_ROUTER_PORT", 8788);
+const builderPort = port("MIAOBU_BUILDER_PORT", 8789);
 const dataDir = path.resolve(ROOT, process.env.MIAOBU_DATA_DIR ?? ".miaobu");
 const started = Date.now();
 
@@ -23,6 +24,7 @@ try {
     dataDir,
     apiPort,
     routerPort,
+    builderPort,
     adminPassword: process.env.MIAOBU_ADMIN_PASSWORD || undefined,
     log: (line) => console.log(line),
   });
@@ -30,6 +32,7 @@ try {
 Miaobu is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
   API and console  ${platform.apiUrl}
   sites            http://{project}.localhost:${routerPort}
+  builder          ${platform.builderUrl} (internal)
   data             ${path.relative(process.cwd(), dataDir) || "."}
 `);
   if (platform.generatedAdminPassword) {
@@ -55,7 +58,7 @@ Miaobu is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
   const message = error instanceof Error ? error.message : String(error);
   if (/EADDRINUSE|address already in use/i.test(message)) {
     console.error(
-      `error: port ${apiPort} or ${routerPort} is already in use. Stop the other process or set MIAOBU_API_PORT / MIAOBU_ROUTER_PORT.`,
+      `error: port ${apiPort}, ${routerPort} or ${builderPort} is already in use. Stop the other process or set MIAOBU_API_PORT / MIAOBU_ROUTER_PORT / MIAOBU_BUILDER_PORT.`,
     );
   } else {
     console.error(`error: the platform did not start: ${message}`);

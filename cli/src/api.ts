@@ -137,9 +137,13 @@ export class ApiClient {
     return this.request<{ user: User }>("GET", "/api/v1/me");
   }
 
-  createProject(name: string, productionBranch: string | undefined) {
+  createProject(
+    name: string,
+    productionBranch: string | undefined,
+    settings: { gitUrl?: string; rootDir?: string } = {},
+  ) {
     return this.request<{ project: Project }>("POST", "/api/v1/projects", {
-      json: productionBranch === undefined ? { name } : { name, productionBranch },
+      json: productionBranch === undefined ? { name, ...settings } : { name, productionBranch, ...settings },
     });
   }
 
@@ -209,6 +213,76 @@ export class ApiClient {
       { json: deploymentId === undefined ? {} : { deploymentId } },
     );
   }
+
+  /** `POST /api/v1/projects/:project/builds`: queues a build of the project's git repository. */
+  triggerBuild(project: string, body: { branch?: string; commit?: string }) {
+    return this.request<{ deployment: Deployment }>(
+      "POST",
+      `/api/v1/projects/${encodeURIComponent(project)}/builds`,
+      { json: body, notFound: projectNotFound(project) },
+    );
+  }
+
+  getDeployment(deploymentId: string) {
+    return this.request<{ deployment: Deployment }>(
+      "GET",
+      `/api/v1/deployments/${encodeURIComponent(deploymentId)}`,
+      { notFound: deploymentNotFound(deploymentId) },
+    );
+  }
+
+  cancelDeployment(deploymentId: string) {
+    return this.request<{ deployment: Deployment }>(
+      "POST",
+      `/api/v1/deployments/${encodeURIComponent(deploymentId)}/cancel`,
+      { notFound: deploymentNotFound(deploymentId) },
+    );
+  }
+
+  /** Creates or rotates the project's deploy hook; the secret URL is shown only in this answer. */
+  rotateDeployHook(project: string) {
+    return this.request<{ hook: { secret: string; url: string }; project: Project }>(
+      "POST",
+      `/api/v1/projects/${encodeURIComponent(project)}/deploy-hook`,
+      { notFound: projectNotFound(project) },
+    );
+  }
+
+  removeDeployHook(project: string) {
+    return this.request<undefined>("DELETE", `/api/v1/projects/${encodeURIComponent(project)}/deploy-hook`, {
+      notFound: projectNotFound(project),
+    });
+  }
+
+  /** The build log as text so far, with the deployment's status (`X-Deployment-Status`). */
+  async buildLog(deploymentId: string): Promise<{ text: string; status: string }> {
+    const path = `/api/v1/deployments/${encodeURIComponent(deploymentId)}/logs`;
+    const outcome = await this.attempt("GET", path, { headers: { accept: "text/plain" } });
+    if (outcome.kind === "network") throw new ConnectionError(this.api, outcome.error);
+    const { response } = outcome;
+    if (!response.ok) {
+      const problem = await readProblem(response);
+      if (response.status === 404) {
+        throw new CliError(deploymentNotFound(deploymentId), {
+          code: "not_found",
+          cause: new ApiError(404, problem),
+        });
+      }
+      throw new ApiError(response.status, problem);
+    }
+    return { text: await response.text(), status: response.headers.get("x-deployment-status") ?? "" };
+  }
+
+  /** The WebSocket URL of a build log and the headers that authenticate it. */
+  logSocket(deploymentId: string, after: number): { url: string; headers: Record<string, string> } {
+    const url = `${this.api.replace(/^http/, "ws")}/api/v1/deployments/${encodeURIComponent(deploymentId)}/logs/ws?after=${after}`;
+    return { url, headers: this.token ? { authorization: `Bearer ${this.token}` } : {} };
+  }
+}
+
+/** The 404 line for a deployment looked up by id. */
+export function deploymentNotFound(id: string): string {
+  return `deployment "${id}" not found (run \`miaobu deployments <project>\`)`;
 }
 
 /** The 404 line for a project looked up by name. */

@@ -7,11 +7,15 @@ import {
   type OptionSpec,
   usageLine,
 } from "./command";
+import { cancel, deployHook, trigger } from "./commands/builds";
 import { deploy } from "./commands/deploy";
 import { deployments } from "./commands/deployments";
+import { detect } from "./commands/detect";
 import { login } from "./commands/login";
 import { logout } from "./commands/logout";
+import { logs } from "./commands/logs";
 import { projectsCreate, projectsDelete, projectsList } from "./commands/projects";
+import { projectsUpdate } from "./commands/projects-update";
 import { promote } from "./commands/promote";
 import { rollback } from "./commands/rollback";
 import { whoami } from "./commands/whoami";
@@ -27,14 +31,20 @@ export const COMMANDS: readonly Command[] = [
   whoami,
   projectsCreate,
   projectsList,
+  projectsUpdate,
   projectsDelete,
   deploy,
   deployments,
+  detect,
   promote,
   rollback,
+  trigger,
+  logs,
+  cancel,
+  deployHook,
 ];
 
-const GROUPS: Record<string, string> = { projects: "Create, list and delete projects" };
+const GROUPS: Record<string, string> = { projects: "Create, list, update and delete projects" };
 
 /** Runs the CLI with `argv` (without `node` and the script) and returns the exit code. */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {

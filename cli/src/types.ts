@@ -14,6 +14,20 @@ export interface Project {
   productionUrl: string;
   createdAt: string;
   updatedAt: string;
+  trailingSlash?: string;
+  notFound?: string;
+  skewProtectionDays?: number;
+  previewProtected?: boolean;
+  gitUrl?: string | null;
+  rootDir?: string | null;
+  hasDeployHook?: boolean;
+}
+
+/** A line of `_redirects` or `_headers` the API could not use. */
+export interface RuleProblem {
+  file: string;
+  line: number;
+  message: string;
 }
 
 export interface Deployment {
@@ -35,6 +49,7 @@ export interface Deployment {
   createdAt: string;
   readyAt: string | null;
   errorMessage: string | null;
+  rulesReport?: RuleProblem[];
 }
 
 export interface UploadLimits {

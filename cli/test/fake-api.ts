@@ -16,6 +16,8 @@ interface FakeProject {
   previousProductionIds: string[];
   createdAt: string;
   blobs: Set<string>;
+  /** Serving settings as PATCH last set them (previewPassword is kept only as previewProtected). */
+  settings: Record<string, unknown>;
 }
 
 interface FakeDeployment {
@@ -28,6 +30,7 @@ interface FakeDeployment {
   files: { path: string; hash: string; size: number }[];
   createdAt: string;
   readyAt: string | null;
+  rulesReport: { file: string; line: number; message: string }[];
 }
 
 /** One blob that reached the server, and how. */
@@ -59,6 +62,10 @@ export class FakeApi {
   failUploads: number[] = [];
   /** On the next finalize, forget this many of the deployment's blobs, so finalize answers missing_blobs. */
   loseBlobsOnFinalize = 0;
+  /** The rules report the next finalize answers with (the real API parses _redirects and _headers). */
+  nextRulesReport: { file: string; line: number; message: string }[] = [];
+  /** The bodies of PATCH /api/v1/projects/:project, in order. */
+  readonly patches: Record<string, unknown>[] = [];
   private readonly tokens = new Map<string, { revoked: boolean }>();
   private readonly projects = new Map<string, FakeProject>();
   private readonly deployments = new Map<string, FakeDeployment>();
@@ -109,6 +116,7 @@ export class FakeApi {
       previousProductionIds: [],
       createdAt: new Date().toISOString(),
       blobs: new Set(),
+      settings: {},
     });
   }
 
@@ -159,6 +167,14 @@ export class FakeApi {
       const project = this.projects.get(decodeURIComponent(projectRoute[1] ?? ""));
       if (!project) return this.notFound(response, "project");
       if (method === "GET") return json(response, 200, { project: this.projectJson(project) });
+      if (method === "PATCH") {
+        const patch = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
+        this.patches.push(patch);
+        const { previewPassword, ...rest } = patch;
+        Object.assign(project.settings, rest);
+        if (previewPassword !== undefined) project.settings.previewProtected = previewPassword !== null;
+        return json(response, 200, { project: this.projectJson(project) });
+      }
       if (method === "DELETE") {
         this.projects.delete(project.name);
         response.writeHead(204).end();
@@ -264,6 +280,7 @@ export class FakeApi {
       files: input.files,
       createdAt: new Date().toISOString(),
       readyAt: null,
+      rulesReport: [],
     };
     this.deployments.set(id, deployment);
     this.manifests.push(input.files);
@@ -347,6 +364,8 @@ export class FakeApi {
     }
     deployment.status = "ready";
     deployment.readyAt = new Date().toISOString();
+    deployment.rulesReport = this.nextRulesReport;
+    this.nextRulesReport = [];
     if (deployment.branch === project.productionBranch) {
       if (project.productionDeploymentId) project.previousProductionIds.push(project.productionDeploymentId);
       project.productionDeploymentId = deployment.id;
@@ -363,6 +382,11 @@ export class FakeApi {
       productionUrl: `http://${project.name}.localhost:8788`,
       createdAt: project.createdAt,
       updatedAt: project.createdAt,
+      trailingSlash: "auto",
+      notFound: "auto",
+      skewProtectionDays: 7,
+      previewProtected: false,
+      ...project.settings,
     };
   }
 
@@ -396,6 +420,7 @@ export class FakeApi {
       createdAt: deployment.createdAt,
       readyAt: deployment.readyAt,
       errorMessage: null,
+      rulesReport: deployment.rulesReport,
     };
   }
 

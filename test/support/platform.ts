@@ -41,10 +41,12 @@ export async function startTestPlatform(apiVars?: Record<string, string>): Promi
   const configDir = path.join(dataDir, "cli-config");
   const apiPort = await freePort();
   const routerPort = await freePort();
+  const builderPort = await freePort();
   const options = {
     dataDir,
     apiPort,
     routerPort,
+    builderPort,
     adminPassword: ADMIN_PASSWORD,
     ...(apiVars ? { apiVars } : {}),
   };

@@ -137,7 +137,12 @@ async function runDeploy(context: CommandContext, options: DeployOptions): Promi
       uploadedBytes: uploaded.bytes,
       durationMs,
       skipped: folder.skipped,
+      rulesReport: deployment.rulesReport ?? [],
     });
+    // Invalid lines of _redirects and _headers do not fail the deploy; the API reports them.
+    for (const problem of deployment.rulesReport ?? []) {
+      out.note(`warning: ${problem.file}:${problem.line}: ${problem.message}`);
+    }
     out.line(
       `Deployed ${deployment.project} (${deployment.environment}, branch ${deployment.branch}) in ${formatDuration(durationMs)}`,
     );

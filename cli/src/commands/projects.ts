@@ -16,17 +16,35 @@ export const projectsCreate: Command = {
   positionals: [{ name: "name", required: true, description: "The project's name, e.g. my-site" }],
   options: {
     branch: { type: "string", value: "<branch>", description: "The production branch (default: main)" },
+    git: {
+      type: "string",
+      value: "<url>",
+      description: "A git repository to build from (https:// or git://)",
+    },
+    "root-dir": { type: "string", value: "<dir>", description: "The app's folder inside the repository" },
   },
-  examples: ["miaobu projects create my-site", "miaobu projects create docs --branch trunk"],
+  examples: [
+    "miaobu projects create my-site",
+    "miaobu projects create docs --branch trunk",
+    "miaobu projects create web --git https://example.com/me/repo.git --root-dir apps/web",
+  ],
   async run(context, { values, positionals }) {
     const [name = ""] = positionals;
     const client = await context.client();
     const branch = typeof values.branch === "string" ? values.branch : undefined;
-    const { project } = await client.createProject(name, branch);
+    const settings: { gitUrl?: string; rootDir?: string } = {};
+    if (typeof values.git === "string") settings.gitUrl = values.git;
+    if (typeof values["root-dir"] === "string") settings.rootDir = values["root-dir"];
+    const { project } = await client.createProject(name, branch, settings);
     const out = context.out;
     out.line(`Created project ${project.name} (production branch ${project.productionBranch})`);
     out.line(`  Production URL: ${project.productionUrl}`);
-    out.line(`Deploy a folder with: miaobu deploy ./dist --project ${project.name}`);
+    if (project.gitUrl) {
+      out.line(`  Git: ${project.gitUrl}${project.rootDir ? ` (root ${project.rootDir})` : ""}`);
+      out.line(`Build it with: miaobu trigger ${project.name} --follow`);
+    } else {
+      out.line(`Deploy a folder with: miaobu deploy ./dist --project ${project.name}`);
+    }
     out.result({ project });
     return 0;
   },

@@ -3,10 +3,13 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
 export const DEPLOYMENT_STATUSES = [
   "uploading",
   "queued",
+  "cloning",
+  "installing",
   "building",
   "ready",
   "failed",
   "canceled",
+  "superseded",
 ] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 

@@ -56,7 +56,12 @@ export const storageKeys = {
     `projects/${projectId}/deployments/${deploymentId}/`,
   manifest: (projectId: string, deploymentId: string) =>
     `projects/${projectId}/deployments/${deploymentId}/manifest.json`,
+  /** Parsed `_redirects` and `_headers` (`@miaobu/rules`' RulesFile) that the router reads. */
+  rules: (projectId: string, deploymentId: string) =>
+    `projects/${projectId}/deployments/${deploymentId}/rules.json`,
   rulesFile: (projectId: string, deploymentId: string, name: "_headers" | "_redirects") =>
     `projects/${projectId}/deployments/${deploymentId}/${name}`,
   project: (projectId: string) => `projects/${projectId}/`,
+  buildLog: (projectId: string, deploymentId: string) =>
+    `projects/${projectId}/deployments/${deploymentId}/build.log`,
 };

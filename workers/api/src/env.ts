@@ -15,6 +15,25 @@ export interface Config {
   /** Largest JSON body accepted when creating a deployment. */
   maxManifestBytes: number;
   tokenTtlMs: number;
+  /** Builds and their coordination (docs/builder-protocol.md). */
+  builds: BuildConfig;
+}
+
+/** How builds are started and watched. */
+export interface BuildConfig {
+  /** `url`: HTTP to `builderUrl` (local platform); `container`: the `BUILDER` Container binding (production). */
+  builder: "url" | "container";
+  builderUrl: string;
+  builderSecret: string;
+  /** The API's URL as the builder reaches it, for its callbacks. */
+  apiUrl: string;
+  perProject: number;
+  /** Builds running at once across all projects. */
+  global: number;
+  /** A build silent for longer than this is failed by the coordinator's watchdog. */
+  heartbeatTimeoutMs: number;
+  /** How long a finished build's log stays in its Durable Object (the text stays in storage). */
+  logRetentionMs: number;
 }
 
 /** What every service takes: storage, clock and configuration, never globals. */
@@ -39,6 +58,8 @@ export interface AppEnv {
     deps: Deps;
     user: AuthUser;
     tokenId: string;
+    /** Set when the request was authenticated with a deployment's callback token (`mbd_…`). */
+    callback?: { deploymentId: string; projectId: string };
   };
 }
 
@@ -65,6 +86,26 @@ export function parseConfig(env: Env): Config {
     maxBatchFiles: 1000,
     maxManifestBytes: 8 * MIB,
     tokenTtlMs: positiveInt("MIAOBU_TOKEN_TTL_DAYS", env.MIAOBU_TOKEN_TTL_DAYS, 90) * 24 * 60 * 60 * 1000,
+    builds: parseBuildConfig(env),
+  };
+}
+
+function parseBuildConfig(env: Env): BuildConfig {
+  const builder: string = env.MIAOBU_BUILDER || "url";
+  if (builder !== "url" && builder !== "container") {
+    throw new Error(`MIAOBU_BUILDER must be "url" or "container", got "${builder}"`);
+  }
+  return {
+    builder,
+    builderUrl: new URL(env.BUILDER_URL).origin,
+    builderSecret: env.BUILDER_SECRET,
+    apiUrl: new URL(env.MIAOBU_API_URL).origin,
+    perProject: positiveInt("MIAOBU_BUILDS_PER_PROJECT", env.MIAOBU_BUILDS_PER_PROJECT, 1),
+    global: positiveInt("MIAOBU_MAX_CONCURRENT_BUILDS", env.MIAOBU_MAX_CONCURRENT_BUILDS, 4),
+    heartbeatTimeoutMs:
+      positiveInt("MIAOBU_BUILD_HEARTBEAT_TIMEOUT_SECONDS", env.MIAOBU_BUILD_HEARTBEAT_TIMEOUT_SECONDS, 60) *
+      1000,
+    logRetentionMs: 60 * 60 * 1000,
   };
 }
 

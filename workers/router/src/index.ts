@@ -1,99 +1,148 @@
-import { normalizeHost, storageKeys } from "@miaobu/shared";
-import { normalizeConfiguration } from "./config.ts";
-import { loadManifest, ManifestCache } from "./manifest.ts";
-import { type Asset, resolveAsset } from "./resolve-asset.ts";
-import { isPreview, RouteCache, resolveHost } from "./resolve-host.ts";
+import { redirectLocation } from "@miaobu/rules";
+import { normalizeHost } from "@miaobu/shared";
+import { BlobCache, type BlobSources } from "./blobs.ts";
+import { normalizeConfiguration, type RouterConfiguration } from "./config.ts";
+import { LOGIN_PATH } from "./login-page.ts";
+import { ManifestCache } from "./manifest.ts";
+import { guardPreview, PreviewSessions } from "./preview-auth.ts";
+import { decodePathname, notFoundPage, resolvePath } from "./resolve-asset.ts";
+import { isPreview, type Route, RouteCache, resolveHost, skewFallback } from "./resolve-host.ts";
 import {
   badRequest,
-  fileResponse,
-  ifNoneMatchMatches,
+  finishSiteResponse,
   internalError,
   methodNotAllowed,
   notFound,
-  notModified,
   platformNotFound,
+  redirectResponse,
   type SiteContext,
   withoutBody,
 } from "./responses.ts";
+import { serveFile } from "./serve-file.ts";
+import { loadSite, type Site } from "./site.ts";
 
 /** What a router instance keeps for the life of its isolate. */
 interface RouterState {
+  config: RouterConfiguration;
   routes: RouteCache;
-  manifests: ManifestCache;
+  sites: ManifestCache<Site>;
+  blobs: BlobCache;
+  sessions: PreviewSessions;
 }
 
 export interface RouterOptions {
-  /** Clock for the route cache; tests inject one to step past the TTL without sleeping. */
+  /** Clock for the route cache, skew protection and preview sessions; tests inject one. */
   now?: () => number;
+  /** Turns the edge Cache API off (tests that count storage reads). */
+  edgeCache?: boolean;
 }
 
 function createState(env: Env, options: RouterOptions): RouterState {
   const config = normalizeConfiguration(env);
+  const now = options.now ?? Date.now;
   return {
-    routes: new RouteCache({
-      ttlMs: config.routeCacheMs,
-      maxEntries: config.routeCacheMaxEntries,
-      ...(options.now ? { now: options.now } : {}),
-    }),
-    manifests: new ManifestCache({
+    config,
+    routes: new RouteCache({ ttlMs: config.routeCacheMs, maxEntries: config.routeCacheMaxEntries, now }),
+    sites: new ManifestCache<Site>({
       maxEntries: config.manifestCacheMaxEntries,
       maxBytes: config.manifestCacheMaxBytes,
     }),
+    blobs: new BlobCache({
+      maxBytes: config.blobCacheMaxBytes,
+      maxEntryBytes: config.blobCacheMaxEntryBytes,
+    }),
+    sessions: new PreviewSessions(config.previewSecret, config.previewSessionSeconds, now),
   };
 }
 
-async function serveFile(
-  env: Env,
-  projectId: string,
-  asset: Asset,
-  site: SiteContext,
-  head: boolean,
-  status: 200 | 404,
-): Promise<Response> {
-  // HEAD is answered from the manifest alone: size and type are known without touching the blob.
-  if (head) return fileResponse(asset.entry, null, site, status);
-  const object = await env.STORAGE.get(storageKeys.blob(projectId, asset.entry.hash));
-  if (!object) throw new Error(`blob ${asset.entry.hash} of ${projectId} (${asset.path}) is not in storage`);
-  return fileResponse(asset.entry, object.body, site, status);
+/** Percent-encodes a decoded path for a `Location` header. */
+function encodePath(path: string): string {
+  return encodeURI(path).replace(/\?/g, "%3F").replace(/#/g, "%23");
 }
 
-async function handle(request: Request, env: Env, state: RouterState): Promise<Response> {
-  const head = request.method === "HEAD";
-  if (!head && request.method !== "GET") return methodNotAllowed();
+interface Visit {
+  request: Request;
+  url: URL;
+  route: Route;
+  site: Site;
+  sources: BlobSources;
+}
 
+async function serveSite(env: Env, state: RouterState, now: number, visit: Visit): Promise<Response> {
+  const { request, url, route, site, sources } = visit;
+  // `_redirects` first: Pages follows a rule whether or not a file matches the path.
+  const rule = site.rules.redirect(url.pathname);
+  if (rule && rule.status !== 200) return redirectResponse(rule.status, redirectLocation(rule.to, url));
+  const pathname = rule ? new URL(rule.to, url).pathname : url.pathname;
+  const path = decodePathname(pathname);
+  if (path === null) return badRequest();
+
+  const file = (asset: Parameters<typeof serveFile>[1]["asset"], status: 200 | 404) =>
+    serveFile(sources, { request, projectId: route.projectId, asset, status });
+  const resolution = resolvePath(path, site.manifest, route.trailingSlash, rule !== null);
+  if (resolution.kind === "file") return file(resolution.asset, 200);
+  if (resolution.kind === "redirect")
+    return redirectResponse(308, `${encodePath(resolution.to)}${url.search}`);
+
+  // Version skew: a file the previous deployment had (an old tab's chunk) is still served for a while.
+  const previousId = skewFallback(route, now);
+  if (previousId) {
+    const previous = await loadSite(env.STORAGE, state.sites, route.projectId, previousId);
+    const old = previous ? resolvePath(path, previous.manifest, route.trailingSlash, true) : null;
+    if (old?.kind === "file") return file(old.asset, 200);
+  }
+  const page = notFoundPage(path, site.manifest, route.notFound);
+  return page ? file(page.asset, page.status) : notFound();
+}
+
+async function handle(
+  request: Request,
+  env: Env,
+  ctx: ExecutionContext | undefined,
+  state: RouterState,
+  now: number,
+  options: RouterOptions,
+): Promise<Response> {
   const url = new URL(request.url);
-  const route = await resolveHost(env.DB, state.routes, normalizeHost(url.host));
+  const loginPost = request.method === "POST" && url.pathname === LOGIN_PATH;
+  if (request.method !== "GET" && request.method !== "HEAD" && !loginPost) return methodNotAllowed();
+
+  const host = normalizeHost(url.host);
+  const route = await resolveHost(env.DB, state.routes, host);
   if (!route) return platformNotFound();
-  const manifest = await loadManifest(env.STORAGE, state.manifests, route.projectId, route.deploymentId);
-  if (!manifest) {
+  const preview = isPreview(route);
+  if (preview && route.previewPasswordHash !== null) {
+    const guard = await guardPreview(request, url, host, route.previewPasswordHash, state.sessions);
+    if (guard) return guard;
+  }
+  if (loginPost) return methodNotAllowed();
+
+  const site = await loadSite(env.STORAGE, state.sites, route.projectId, route.deploymentId);
+  if (!site) {
     console.warn(`router: no manifest for deployment ${route.deploymentId} of ${route.projectId}`);
     return platformNotFound();
   }
-
-  const site: SiteContext = { preview: isPreview(route) };
-  const resolution = resolveAsset(url.pathname, manifest);
-  switch (resolution.kind) {
-    case "bad-request":
-      return badRequest(site);
-    case "not-found":
-      if (resolution.page) return serveFile(env, route.projectId, resolution.page, site, head, 404);
-      return notFound(site);
-    case "file":
-      if (ifNoneMatchMatches(request.headers.get("if-none-match"), resolution.asset.entry)) {
-        return notModified(resolution.asset.entry, site);
-      }
-      return serveFile(env, route.projectId, resolution.asset, site, head, 200);
-  }
+  const context: SiteContext = { preview, headerMatches: site.rules.headers(host, url.pathname) };
+  const sources: BlobSources = {
+    storage: env.STORAGE,
+    memory: state.blobs,
+    edge: options.edgeCache === false || typeof caches === "undefined" ? null : caches.default,
+    edgeOrigin: `https://${state.config.baseDomain}`,
+    waitUntil: (promise) => (ctx ? ctx.waitUntil(promise) : void promise),
+  };
+  const response = await serveSite(env, state, now, { request, url, route, site, sources });
+  return finishSiteResponse(response, context);
 }
 
 /** Builds the router's fetch handler; its caches live as long as the returned object (one per isolate). */
 export function createRouter(options: RouterOptions = {}) {
   let state: RouterState | undefined;
   return {
-    async fetch(request: Request, env: Env): Promise<Response> {
+    async fetch(request: Request, env: Env, ctx?: ExecutionContext): Promise<Response> {
       try {
         state ??= createState(env, options);
-        const response = await handle(request, env, state);
+        const now = (options.now ?? Date.now)();
+        const response = await handle(request, env, ctx, state, now, options);
         return request.method === "HEAD" ? withoutBody(response) : response;
       } catch (error) {
         console.error("router: unexpected error", error instanceof Error ? error.stack : error);

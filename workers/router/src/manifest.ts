@@ -1,7 +1,7 @@
-import { type Manifest, type ManifestEntry, SHA256_PATTERN, storageKeys } from "@miaobu/shared";
+import { type Manifest, type ManifestEntry, SHA256_PATTERN } from "@miaobu/shared";
 
-interface CacheEntry {
-  manifest: Manifest;
+interface CacheEntry<T> {
+  manifest: T;
   bytes: number;
 }
 
@@ -14,9 +14,9 @@ export interface ManifestCacheOptions {
  * Per-isolate LRU of parsed manifests. A ready deployment's manifest never changes, so entries never
  * expire; they are only evicted, least recently used first, when the count or the JSON size passes a bound.
  */
-export class ManifestCache {
-  readonly #entries = new Map<string, CacheEntry>();
-  readonly #loading = new Map<string, Promise<Manifest | null>>();
+export class ManifestCache<T = Manifest> {
+  readonly #entries = new Map<string, CacheEntry<T>>();
+  readonly #loading = new Map<string, Promise<T | null>>();
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   #bytes = 0;
@@ -35,7 +35,7 @@ export class ManifestCache {
   }
 
   /** Returns the cached manifest, moving it to the most recently used end. */
-  get(key: string): Manifest | undefined {
+  get(key: string): T | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
     this.#entries.delete(key);
@@ -44,7 +44,7 @@ export class ManifestCache {
   }
 
   /** Caches a manifest whose JSON was `bytes` long; one larger than the whole budget is not kept. */
-  set(key: string, manifest: Manifest, bytes: number): void {
+  set(key: string, manifest: T, bytes: number): void {
     const previous = this.#entries.get(key);
     if (previous) {
       this.#entries.delete(key);
@@ -62,7 +62,7 @@ export class ManifestCache {
   }
 
   /** Shares one pending load per key between concurrent requests. */
-  loadOnce(key: string, load: () => Promise<Manifest | null>): Promise<Manifest | null> {
+  loadOnce(key: string, load: () => Promise<T | null>): Promise<T | null> {
     const pending = this.#loading.get(key);
     if (pending) return pending;
     const promise = load().finally(() => this.#loading.delete(key));
@@ -71,10 +71,25 @@ export class ManifestCache {
   }
 }
 
+function isVariant(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== "object" || value === null) return false;
+  const { hash, size } = value as Record<string, unknown>;
+  return typeof hash === "string" && SHA256_PATTERN.test(hash) && Number.isSafeInteger(size);
+}
+
+function hasValidVariants(variants: unknown): boolean {
+  if (variants === undefined) return true;
+  if (typeof variants !== "object" || variants === null) return false;
+  const { br, gzip } = variants as Record<string, unknown>;
+  return isVariant(br) && isVariant(gzip);
+}
+
 function isEntry(value: unknown): value is ManifestEntry {
   if (typeof value !== "object" || value === null) return false;
-  const { hash, size, contentType } = value as Record<string, unknown>;
+  const { hash, size, contentType, variants } = value as Record<string, unknown>;
   return (
+    hasValidVariants(variants) &&
     typeof hash === "string" &&
     SHA256_PATTERN.test(hash) &&
     typeof size === "number" &&
@@ -103,25 +118,4 @@ export function parseManifest(text: string): Manifest {
     if (!isEntry(entry)) throw new Error(`manifest entry for ${JSON.stringify(path)} is malformed`);
   }
   return { version, deploymentId, files: files as Record<string, ManifestEntry> };
-}
-
-/** Loads a deployment's manifest: from the isolate cache, else from storage. Null when it is not stored. */
-export async function loadManifest(
-  storage: R2Bucket,
-  cache: ManifestCache,
-  projectId: string,
-  deploymentId: string,
-): Promise<Manifest | null> {
-  const key = storageKeys.manifest(projectId, deploymentId);
-  const cached = cache.get(key);
-  if (cached) return cached;
-  return cache.loadOnce(key, async () => {
-    const object = await storage.get(key);
-    // A missing manifest is not cached: the route may have been written just before the manifest landed.
-    if (!object) return null;
-    const text = await object.text();
-    const manifest = parseManifest(text);
-    cache.set(key, manifest, object.size);
-    return manifest;
-  });
 }

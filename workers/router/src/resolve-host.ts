@@ -1,14 +1,29 @@
-/** What a hostname points at: one row of the `routes` table. */
+import type { NotFoundMode, TrailingSlashMode } from "./resolve-asset.ts";
+
+/** What a hostname points at: one row of the `routes` table with the serving settings of its project. */
 export interface Route {
   projectId: string;
   deploymentId: string;
   kind: "production" | "branch" | "deployment" | "custom";
+  trailingSlash: TrailingSlashMode;
+  notFound: NotFoundMode;
+  /** PBKDF2 hash of the preview password; null when previews are public. */
+  previewPasswordHash: string | null;
+  skewProtectionDays: number;
+  /** The deployment this host served before, still answering for files the current one lacks until `until`. */
+  previous: { deploymentId: string; until: number } | null;
 }
 
 interface RouteRow {
   project_id: string;
   deployment_id: string;
   kind: Route["kind"];
+  previous_deployment_id: string | null;
+  previous_until: number | null;
+  trailing_slash: TrailingSlashMode;
+  not_found: NotFoundMode;
+  preview_password_hash: string | null;
+  skew_protection_days: number;
 }
 
 interface CacheEntry {
@@ -68,18 +83,44 @@ export class RouteCache {
   }
 }
 
-const ROUTE_QUERY = "SELECT project_id, deployment_id, kind FROM routes WHERE hostname = ?";
+// One primary-key lookup on routes joined to its project by primary key: its cost does not depend on how
+// many deployments or hosts a project has.
+export const ROUTE_QUERY = `SELECT r.project_id, r.deployment_id, r.kind, r.previous_deployment_id, r.previous_until,
+  p.trailing_slash, p.not_found, p.preview_password_hash, p.skew_protection_days
+  FROM routes r JOIN projects p ON p.id = r.project_id WHERE r.hostname = ?`;
 
-/** Resolves a normalized hostname to its route with one primary-key lookup, through the isolate cache. */
+function toRoute(row: RouteRow): Route {
+  return {
+    projectId: row.project_id,
+    deploymentId: row.deployment_id,
+    kind: row.kind,
+    trailingSlash: row.trailing_slash,
+    notFound: row.not_found,
+    previewPasswordHash: row.preview_password_hash,
+    skewProtectionDays: row.skew_protection_days,
+    previous:
+      row.previous_deployment_id !== null && row.previous_until !== null
+        ? { deploymentId: row.previous_deployment_id, until: row.previous_until }
+        : null,
+  };
+}
+
+/** Resolves a normalized hostname to its route with one indexed query, through the isolate cache. */
 export function resolveHost(db: D1Database, cache: RouteCache, hostname: string): Promise<Route | null> {
   if (hostname === "") return Promise.resolve(null);
   return cache.lookup(hostname, async () => {
     const row = await db.prepare(ROUTE_QUERY).bind(hostname).first<RouteRow>();
-    return row ? { projectId: row.project_id, deploymentId: row.deployment_id, kind: row.kind } : null;
+    return row ? toRoute(row) : null;
   });
 }
 
-/** Branch and deployment hosts are previews: they must not be indexed. */
+/** Branch and deployment hosts are previews: they must not be indexed, and may need a password. */
 export function isPreview(route: Route): boolean {
   return route.kind === "branch" || route.kind === "deployment";
+}
+
+/** The previous deployment whose files still answer at `now`, if skew protection is on. */
+export function skewFallback(route: Route, now: number): string | null {
+  if (!route.previous || route.skewProtectionDays <= 0 || route.previous.until <= now) return null;
+  return route.previous.deploymentId === route.deploymentId ? null : route.previous.deploymentId;
 }

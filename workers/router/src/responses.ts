@@ -1,59 +1,43 @@
-import type { ManifestEntry } from "@miaobu/shared";
+import { applyHeaderMatches, type HeaderMatch } from "@miaobu/rules";
 
-/** What the response helpers need to know about the site being served. */
+/** What the response helpers need to know about the site and request being answered. */
 export interface SiteContext {
   /** Branch and deployment hosts: answered with `X-Robots-Tag: noindex`. */
   preview: boolean;
+  /** The `_headers` blocks matching the request, applied to every response the site makes. */
+  headerMatches: HeaderMatch[];
 }
 
 const REVALIDATE = "public, max-age=0, must-revalidate";
 const TEXT = "text/plain; charset=utf-8";
+// Framing headers describe the bytes actually sent: `_headers` may not change them.
+const FRAMING = ["content-length", "content-range", "content-encoding", "transfer-encoding"];
 
-function siteHeaders(site: SiteContext): Headers {
-  const headers = new Headers({ "cache-control": REVALIDATE, "x-content-type-options": "nosniff" });
-  if (site.preview) headers.set("x-robots-tag", "noindex");
-  return headers;
-}
-
-/** Strong ETag of a file: its SHA-256, which is what the content is addressed by. */
-export function etagOf(entry: ManifestEntry): string {
-  return `"${entry.hash}"`;
+/** The headers every site response starts from, as Cloudflare Pages sends them. */
+export function siteHeaders(): Headers {
+  return new Headers({
+    "cache-control": REVALIDATE,
+    "x-content-type-options": "nosniff",
+    "access-control-allow-origin": "*",
+    "referrer-policy": "strict-origin-when-cross-origin",
+  });
 }
 
 /**
- * True when an `If-None-Match` value (`*` or a list of tags) matches the file. Comparison is weak, as
- * RFC 9110 requires for If-None-Match, so `W/"<hash>"` matches too.
+ * Applies the site's `_headers` to a response it made, keeps its framing headers intact, and marks
+ * previews noindex (after `_headers`, so a preview can never be made indexable).
  */
-export function ifNoneMatchMatches(header: string | null, entry: ManifestEntry): boolean {
-  if (header === null) return false;
-  const etag = etagOf(entry);
-  for (const raw of header.split(",")) {
-    const tag = raw.trim();
-    if (tag === "*") return true;
-    if ((tag.startsWith("W/") ? tag.slice(2) : tag) === etag) return true;
+export function finishSiteResponse(response: Response, site: SiteContext): Response {
+  if (site.headerMatches.length > 0) {
+    const framing = FRAMING.map((name) => [name, response.headers.get(name)] as const);
+    applyHeaderMatches(response.headers, site.headerMatches);
+    for (const [name, value] of framing) {
+      if (value === null) response.headers.delete(name);
+      else response.headers.set(name, value);
+    }
   }
-  return false;
-}
-
-/** A site's file; `body` null for HEAD. `status` is 404 when the file is the site's 404 page. */
-export function fileResponse(
-  entry: ManifestEntry,
-  body: ReadableStream | null,
-  site: SiteContext,
-  status: 200 | 404 = 200,
-): Response {
-  const headers = siteHeaders(site);
-  headers.set("content-type", entry.contentType);
-  headers.set("content-length", String(entry.size));
-  if (status === 200) headers.set("etag", etagOf(entry));
-  return new Response(body, { status, headers });
-}
-
-/** 304 for a conditional request whose tag still matches. */
-export function notModified(entry: ManifestEntry, site: SiteContext): Response {
-  const headers = siteHeaders(site);
-  headers.set("etag", etagOf(entry));
-  return new Response(null, { status: 304, headers });
+  if (site.preview) response.headers.set("x-robots-tag", "noindex");
+  return response;
 }
 
 function text(status: number, body: string, headers: Headers): Response {
@@ -61,14 +45,21 @@ function text(status: number, body: string, headers: Headers): Response {
   return new Response(body, { status, headers });
 }
 
-/** A known site without the requested file and without a 404 page of its own. */
-export function notFound(site: SiteContext): Response {
-  return text(404, "404 Not Found", siteHeaders(site));
+/** A known site without the requested file and without a page for it. */
+export function notFound(): Response {
+  return text(404, "404 Not Found", siteHeaders());
 }
 
 /** A request path whose percent-encoding cannot be decoded. */
-export function badRequest(site: SiteContext): Response {
-  return text(400, "400 Bad Request", siteHeaders(site));
+export function badRequest(): Response {
+  return text(400, "400 Bad Request", siteHeaders());
+}
+
+/** A redirect of the site (`_redirects` or a canonical URL). */
+export function redirectResponse(status: number, location: string): Response {
+  const headers = siteHeaders();
+  headers.set("location", location);
+  return new Response(null, { status, headers });
 }
 
 /** Anything but GET and HEAD. */
@@ -122,5 +113,6 @@ export function platformNotFound(): Response {
 /** The same response without its body, for HEAD. */
 export function withoutBody(response: Response): Response {
   if (response.body === null) return response;
+  void response.body.cancel();
   return new Response(null, { status: response.status, headers: response.headers });
 }

@@ -52,7 +52,16 @@ describe("route cache through the router", () => {
 });
 
 describe("RouteCache", () => {
-  const route: Route = { projectId: "prj_a", deploymentId: "dpl_a", kind: "production" };
+  const route: Route = {
+    projectId: "prj_a",
+    deploymentId: "dpl_a",
+    kind: "production",
+    trailingSlash: "auto",
+    notFound: "auto",
+    previewPasswordHash: null,
+    skewProtectionDays: 7,
+    previous: null,
+  };
 
   it("runs one lookup per host per TTL, shared by concurrent callers", async () => {
     let now = 0;
@@ -159,6 +168,16 @@ describe("normalizeConfiguration", () => {
       normalizeConfiguration({ MIAOBU_BASE_DOMAIN: " Miaobu.Dev. ", MIAOBU_ROUTE_CACHE_MS: "500" }),
     ).toMatchObject({ baseDomain: "miaobu.dev", routeCacheMs: 500 });
     expect(normalizeConfiguration({ MIAOBU_ROUTE_CACHE_MS: "0" }).routeCacheMs).toBe(0);
+    expect(normalizeConfiguration({ MIAOBU_PREVIEW_SECRET: "s3cret" }).previewSecret).toBe("s3cret");
+    expect(
+      normalizeConfiguration({ MIAOBU_PREVIEW_SECRET: env.MIAOBU_PREVIEW_SECRET }).previewSecret,
+    ).not.toBe("");
+    expect(
+      normalizeConfiguration({
+        MIAOBU_BASE_DOMAIN: "miaobu.dev",
+        MIAOBU_PREVIEW_SECRET: env.MIAOBU_PREVIEW_SECRET,
+      }).previewSecret,
+    ).toBe("");
     for (const bad of ["", "-1", "1.5", "soon"]) {
       expect(normalizeConfiguration({ MIAOBU_ROUTE_CACHE_MS: bad }).routeCacheMs, bad).toBe(2000);
     }

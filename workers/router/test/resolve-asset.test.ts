@@ -2,7 +2,13 @@ import type { Manifest, ManifestEntry } from "@miaobu/shared";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseManifest } from "../src/manifest.ts";
-import { decodePathname, resolveAsset } from "../src/resolve-asset.ts";
+import {
+  decodePathname,
+  notFoundPage,
+  type PathResolution,
+  resolvePath,
+  type TrailingSlashMode,
+} from "../src/resolve-asset.ts";
 
 function entry(n: number): ManifestEntry {
   return { hash: n.toString(16).padStart(64, "0"), size: n, contentType: "text/html; charset=utf-8" };
@@ -12,88 +18,283 @@ function manifestOf(paths: string[]): Manifest {
   return { version: 1, deploymentId: "dpl_x", files: Object.fromEntries(paths.map((p, i) => [p, entry(i)])) };
 }
 
+// The site of Cloudflare's html_handling documentation, plus a page both as file and folder.
 const site = manifestOf([
   "/index.html",
-  "/about.html",
-  "/blog/index.html",
-  "/docs/index.html",
-  "/docs.html",
+  "/file.html",
+  "/folder/index.html",
+  "/both.html",
+  "/both/index.html",
   "/app.js",
-  "/café.html",
-  "/a b.txt",
-  "/100%.txt",
   "/photo",
+  "/café.html",
+  "/_redirects",
+  "/_headers",
 ]);
-const with404 = manifestOf(["/index.html", "/404.html"]);
 
-describe("resolveAsset", () => {
-  const table: Array<[string, Manifest, ReturnType<typeof resolveAsset>["kind"], string | null]> = [
-    ["/", site, "file", "/index.html"],
-    ["/index.html", site, "file", "/index.html"],
-    ["/about", site, "file", "/about.html"],
-    ["/about.html", site, "file", "/about.html"],
-    ["/blog", site, "file", "/blog/index.html"],
-    ["/blog/", site, "file", "/blog/index.html"],
-    ["/docs", site, "file", "/docs.html"],
-    ["/docs/", site, "file", "/docs/index.html"],
-    ["/app.js", site, "file", "/app.js"],
-    ["/photo", site, "file", "/photo"],
-    ["/caf%C3%A9.html", site, "file", "/café.html"],
-    ["/caf%c3%a9", site, "file", "/café.html"],
-    ["/a%20b.txt", site, "file", "/a b.txt"],
-    ["/100%25.txt", site, "file", "/100%.txt"],
-    ["/about/", site, "not-found", null],
-    ["/app.js/", site, "not-found", null],
-    ["/APP.JS", site, "not-found", null],
-    ["/missing", site, "not-found", null],
-    ["/../index.html", site, "not-found", null],
-    ["/constructor", site, "not-found", null],
-    ["/__proto__", site, "not-found", null],
-    ["/missing", with404, "not-found", "/404.html"],
-    ["/deep/missing/", with404, "not-found", "/404.html"],
-    ["/100%.txt", site, "bad-request", null],
-    ["/%E0%A4%A", site, "bad-request", null],
-    ["/%zz", site, "bad-request", null],
-    ["/%C3", site, "bad-request", null],
-    ["/%FF", site, "bad-request", null],
-  ];
+/** `200 /path` serves that file, `→ /to` redirects, `404` misses. */
+function show(r: PathResolution): string {
+  if (r.kind === "file") return `200 ${r.asset.path}`;
+  if (r.kind === "redirect") return `→ ${r.to}`;
+  return "404";
+}
 
-  it.each(table)("%s → %s %s", (pathname, manifest, kind, path) => {
-    const result = resolveAsset(pathname, manifest);
-    expect(result.kind).toBe(kind);
-    if (result.kind === "file") expect(result.asset.path).toBe(path);
-    if (result.kind === "not-found") expect(result.page?.path ?? null).toBe(path);
-    if (result.kind === "file") expect(result.asset.entry).toBe(manifest.files[result.asset.path]);
+const matrix: Array<[string, Record<TrailingSlashMode, string>]> = [
+  [
+    "/",
+    {
+      auto: "200 /index.html",
+      "force-trailing-slash": "200 /index.html",
+      "drop-trailing-slash": "200 /index.html",
+      none: "404",
+    },
+  ],
+  ["/index", { auto: "→ /", "force-trailing-slash": "→ /", "drop-trailing-slash": "→ /", none: "404" }],
+  [
+    "/index.html",
+    { auto: "→ /", "force-trailing-slash": "→ /", "drop-trailing-slash": "→ /", none: "200 /index.html" },
+  ],
+  [
+    "/file",
+    {
+      auto: "200 /file.html",
+      "force-trailing-slash": "→ /file/",
+      "drop-trailing-slash": "200 /file.html",
+      none: "404",
+    },
+  ],
+  [
+    "/file.html",
+    {
+      auto: "→ /file",
+      "force-trailing-slash": "→ /file/",
+      "drop-trailing-slash": "→ /file",
+      none: "200 /file.html",
+    },
+  ],
+  [
+    "/file/",
+    {
+      auto: "→ /file",
+      "force-trailing-slash": "200 /file.html",
+      "drop-trailing-slash": "→ /file",
+      none: "404",
+    },
+  ],
+  [
+    "/file/index",
+    { auto: "→ /file", "force-trailing-slash": "→ /file/", "drop-trailing-slash": "→ /file", none: "404" },
+  ],
+  [
+    "/file/index.html",
+    { auto: "→ /file", "force-trailing-slash": "→ /file/", "drop-trailing-slash": "→ /file", none: "404" },
+  ],
+  [
+    "/folder",
+    {
+      auto: "→ /folder/",
+      "force-trailing-slash": "→ /folder/",
+      "drop-trailing-slash": "200 /folder/index.html",
+      none: "404",
+    },
+  ],
+  [
+    "/folder.html",
+    {
+      auto: "→ /folder/",
+      "force-trailing-slash": "→ /folder/",
+      "drop-trailing-slash": "→ /folder",
+      none: "404",
+    },
+  ],
+  [
+    "/folder/",
+    {
+      auto: "200 /folder/index.html",
+      "force-trailing-slash": "200 /folder/index.html",
+      "drop-trailing-slash": "→ /folder",
+      none: "404",
+    },
+  ],
+  [
+    "/folder/index",
+    {
+      auto: "→ /folder/",
+      "force-trailing-slash": "→ /folder/",
+      "drop-trailing-slash": "→ /folder",
+      none: "404",
+    },
+  ],
+  [
+    "/folder/index.html",
+    {
+      auto: "→ /folder/",
+      "force-trailing-slash": "→ /folder/",
+      "drop-trailing-slash": "→ /folder",
+      none: "200 /folder/index.html",
+    },
+  ],
+  [
+    "/both",
+    {
+      auto: "200 /both.html",
+      "force-trailing-slash": "→ /both/",
+      "drop-trailing-slash": "200 /both.html",
+      none: "404",
+    },
+  ],
+  [
+    "/both/",
+    {
+      auto: "200 /both/index.html",
+      "force-trailing-slash": "200 /both/index.html",
+      "drop-trailing-slash": "→ /both",
+      none: "404",
+    },
+  ],
+  [
+    "/both.html",
+    {
+      auto: "→ /both",
+      "force-trailing-slash": "→ /both/",
+      "drop-trailing-slash": "→ /both",
+      none: "200 /both.html",
+    },
+  ],
+  [
+    "/app.js",
+    {
+      auto: "200 /app.js",
+      "force-trailing-slash": "200 /app.js",
+      "drop-trailing-slash": "200 /app.js",
+      none: "200 /app.js",
+    },
+  ],
+  ["/app.js/", { auto: "404", "force-trailing-slash": "404", "drop-trailing-slash": "404", none: "404" }],
+  [
+    "/photo",
+    {
+      auto: "200 /photo",
+      "force-trailing-slash": "200 /photo",
+      "drop-trailing-slash": "200 /photo",
+      none: "200 /photo",
+    },
+  ],
+  [
+    "/café",
+    {
+      auto: "200 /café.html",
+      "force-trailing-slash": "→ /café/",
+      "drop-trailing-slash": "200 /café.html",
+      none: "404",
+    },
+  ],
+  ["/missing", { auto: "404", "force-trailing-slash": "404", "drop-trailing-slash": "404", none: "404" }],
+  ["/_redirects", { auto: "404", "force-trailing-slash": "404", "drop-trailing-slash": "404", none: "404" }],
+  ["/_headers", { auto: "404", "force-trailing-slash": "404", "drop-trailing-slash": "404", none: "404" }],
+  ["//file/", { auto: "404", "force-trailing-slash": "404", "drop-trailing-slash": "404", none: "404" }],
+  ["/__proto__", { auto: "404", "force-trailing-slash": "404", "drop-trailing-slash": "404", none: "404" }],
+];
+
+describe("resolvePath: the trailing slash and .html matrix", () => {
+  const cases = matrix.flatMap(([path, modes]) =>
+    (Object.entries(modes) as Array<[TrailingSlashMode, string]>).map(
+      ([mode, want]) => [mode, path, want] as const,
+    ),
+  );
+  it.each(cases)("%s %s → %s", (mode, path, want) => {
+    expect(show(resolvePath(path, site, mode))).toBe(want);
   });
 
+  it("does not redirect over a file that exists at the canonical URL", () => {
+    const m = manifestOf(["/page.html", "/page"]);
+    expect(show(resolvePath("/page.html", m, "auto"))).toBe("200 /page.html");
+    expect(show(resolvePath("/page", m, "auto"))).toBe("200 /page");
+  });
+
+  it("never redirects when resolving a rewrite", () => {
+    expect(show(resolvePath("/index.html", site, "auto", true))).toBe("200 /index.html");
+    expect(show(resolvePath("/folder", site, "auto", true))).toBe("404");
+  });
+});
+
+describe("notFoundPage: Pages' inference and the explicit modes", () => {
+  const nested = manifestOf(["/index.html", "/404.html", "/blog/404.html", "/blog/post.html"]);
+  const spa = manifestOf(["/index.html", "/assets/app.js"]);
+  const onlyNested = manifestOf(["/index.html", "/docs/404.html"]);
+  const bare = manifestOf(["/app.js"]);
+  const show404 = (r: ReturnType<typeof notFoundPage>) => (r ? `${r.status} ${r.asset.path}` : "none");
+
+  it.each([
+    ["auto", nested, "/missing", "404 /404.html"],
+    ["auto", nested, "/blog/missing", "404 /blog/404.html"],
+    ["auto", nested, "/blog/deep/er/missing/", "404 /blog/404.html"],
+    ["auto", nested, "/blogger", "404 /404.html"],
+    ["auto", spa, "/any/route", "200 /index.html"],
+    ["auto", spa, "/missing.js", "200 /index.html"],
+    ["auto", onlyNested, "/docs/x", "404 /docs/404.html"],
+    ["auto", onlyNested, "/other", "200 /index.html"],
+    ["auto", bare, "/x", "none"],
+    ["spa", nested, "/blog/missing", "200 /index.html"],
+    ["spa", bare, "/x", "none"],
+    ["404-page", nested, "/blog/missing", "404 /blog/404.html"],
+    ["404-page", spa, "/x", "none"],
+    ["none", nested, "/missing", "none"],
+  ] as const)("%s: %s", (mode, manifest, path, want) => {
+    expect(show404(notFoundPage(path, manifest, mode))).toBe(want);
+  });
+});
+
+describe("decodePathname", () => {
+  it.each([
+    ["/caf%C3%A9.html", "/café.html"],
+    ["/a%20b", "/a b"],
+    ["/100%25.txt", "/100%.txt"],
+    ["/%E0%A4%A", null],
+    ["/%zz", null],
+    ["/%C3", null],
+    ["/%FF", null],
+  ])("%s → %s", (raw, decoded) => {
+    expect(decodePathname(raw)).toBe(decoded);
+  });
+});
+
+describe("resolvePath properties", () => {
   const segment = fc
     .string({ minLength: 1, maxLength: 12, unit: "grapheme" })
-    .filter((s) => !s.includes("/"));
+    .filter((s) => !s.includes("/") && s !== "index" && !s.endsWith(".html") && !s.startsWith("_"));
   const filePath = fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => `/${parts.join("/")}`);
+  const modes = fc.constantFrom<TrailingSlashMode>(
+    "auto",
+    "force-trailing-slash",
+    "drop-trailing-slash",
+    "none",
+  );
 
-  it("serves every manifest path requested as the URL parser would encode it", () => {
+  it("serves every non-HTML manifest path at its own URL in every mode", () => {
     fc.assert(
-      fc.property(fc.uniqueArray(filePath, { minLength: 1, maxLength: 8 }), (paths) => {
+      fc.property(fc.uniqueArray(filePath, { minLength: 1, maxLength: 8 }), modes, (paths, mode) => {
         const manifest = manifestOf(paths);
         for (const path of paths) {
-          const encoded = path
-            .split("/")
-            .map((s) => encodeURIComponent(s))
-            .join("/");
-          const result = resolveAsset(encoded, manifest);
-          expect(result.kind).toBe("file");
-          if (result.kind === "file") expect(result.asset.path).toBe(path);
+          const encoded = path.split("/").map(encodeURIComponent).join("/");
+          const decoded = decodePathname(encoded);
+          expect(decoded).toBe(path);
+          expect(show(resolvePath(path, manifest, mode))).toBe(`200 ${path}`);
         }
       }),
     );
   });
 
-  it("never throws, and only ever answers a file of the manifest", () => {
+  it("never throws; files are in the manifest; a redirect leads to a file in one step", () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 40 }), (pathname) => {
-        const result = resolveAsset(pathname, site);
+      fc.property(fc.string({ maxLength: 30 }), modes, (raw, mode) => {
+        const path = `/${raw}`;
+        const result = resolvePath(path, site, mode);
         if (result.kind === "file") expect(Object.hasOwn(site.files, result.asset.path)).toBe(true);
-        if (result.kind === "bad-request") expect(decodePathname(pathname)).toBeNull();
+        if (result.kind === "redirect") {
+          expect(result.to.startsWith("//")).toBe(false);
+          expect(resolvePath(result.to, site, mode).kind).toBe("file");
+        }
       }),
     );
   });
@@ -114,6 +315,13 @@ describe("parseManifest", () => {
     ["a relative path", JSON.stringify({ ...good, files: { a: entry(1) } })],
     ["a bad hash", JSON.stringify({ ...good, files: { "/a": { ...entry(1), hash: '"x"' } } })],
     ["a negative size", JSON.stringify({ ...good, files: { "/a": { ...entry(1), size: -1 } } })],
+    [
+      "a bad variant hash",
+      JSON.stringify({
+        ...good,
+        files: { "/a": { ...entry(1), variants: { br: { hash: "../x", size: 1 } } } },
+      }),
+    ],
     [
       "a header-breaking type",
       JSON.stringify({ ...good, files: { "/a": { ...entry(1), contentType: "a\r\nb" } } }),

@@ -189,8 +189,10 @@ describe("conditional requests and methods", () => {
     expect(res.headers.get("etag")).toBe(`"${site.manifest.files["/index.html"]?.hash}"`);
     expect(await res.text()).toBe("");
 
-    const missing = await get(`http://${site.host}/nope`, { method: "HEAD" });
-    expect(missing.status).toBe(404);
+    const missing = await get(`http://${site.host}/nope.js`, { method: "HEAD" });
+    // No 404.html: Pages infers a single-page app and answers /index.html.
+    expect(missing.status).toBe(200);
+    expect(missing.headers.get("content-length")).toBe("11");
     expect(await missing.text()).toBe("");
   });
 
@@ -206,8 +208,8 @@ describe("conditional requests and methods", () => {
 });
 
 describe("not found", () => {
-  it("answers a missing file with a plain 404", async () => {
-    const site = await productionSite("missing", { "/index.html": "x" });
+  it("answers a missing file with a plain 404 when there is neither a 404.html nor an index.html", async () => {
+    const site = await productionSite("missing", { "/home.html": "x" });
     const res = await get(`http://${site.host}/nope.js`);
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toBe("text/plain; charset=utf-8");

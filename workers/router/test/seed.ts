@@ -1,5 +1,14 @@
 import { env } from "cloudflare:workers";
-import { contentTypeFor, type Manifest, newId, randomBase32, storageKeys } from "@miaobu/shared";
+import { parseRulesFiles } from "@miaobu/rules";
+import {
+  contentTypeFor,
+  hashPassword,
+  type Manifest,
+  type ManifestVariants,
+  newId,
+  randomBase32,
+  storageKeys,
+} from "@miaobu/shared";
 
 export type RouteKind = "production" | "branch" | "deployment" | "custom";
 export type SiteFiles = Record<string, string | Uint8Array>;
@@ -12,8 +21,16 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** The serving settings of a project (columns of `projects`). */
+export interface ProjectSettings {
+  trailingSlash?: "auto" | "force-trailing-slash" | "drop-trailing-slash" | "none";
+  notFound?: "auto" | "spa" | "404-page" | "none";
+  previewPassword?: string;
+  skewProtectionDays?: number;
+}
+
 /** A project row (with its owner), as the API would have written it. Returns the project id. */
-export async function createProject(slug: string): Promise<string> {
+export async function createProject(slug: string, settings: ProjectSettings = {}): Promise<string> {
   const userId = newId("user");
   const projectId = newId("project");
   const now = Date.now();
@@ -25,26 +42,75 @@ export async function createProject(slug: string): Promise<string> {
       now,
     ),
     env.DB.prepare(
-      "INSERT INTO projects (id, owner_id, slug, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-    ).bind(projectId, userId, slug, now, now),
+      `INSERT INTO projects (id, owner_id, slug, trailing_slash, not_found, preview_password_hash,
+        skew_protection_days, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).bind(
+      projectId,
+      userId,
+      slug,
+      settings.trailingSlash ?? "auto",
+      settings.notFound ?? "auto",
+      settings.previewPassword === undefined ? null : await hashPassword(settings.previewPassword),
+      settings.skewProtectionDays ?? 7,
+      now,
+      now,
+    ),
   ]);
   return projectId;
 }
 
-/** Stores a finished deployment: its blobs and its manifest. Returns the deployment id and manifest. */
+const bytesOf = (content: string | Uint8Array) =>
+  typeof content === "string" ? encoder.encode(content) : content;
+
+async function storeBlob(projectId: string, content: string | Uint8Array) {
+  const bytes = bytesOf(content);
+  const hash = await sha256Hex(bytes);
+  await env.STORAGE.put(storageKeys.blob(projectId, hash), bytes);
+  return { hash, size: bytes.byteLength };
+}
+
+export interface DeploymentOptions {
+  /** Pre-compressed variants by path (any bytes: the router never decompresses them). */
+  variants?: Record<string, { br?: string | Uint8Array; gzip?: string | Uint8Array }>;
+  /** Store only the raw `_redirects`/`_headers` copies, as finalize did before rules.json existed. */
+  legacyRules?: boolean;
+}
+
+/**
+ * Stores a finished deployment as finalize does: its blobs, its manifest, and `rules.json` parsed from
+ * its `/_redirects` and `/_headers`. Returns the deployment id and manifest.
+ */
 export async function storeDeployment(
   projectId: string,
   files: SiteFiles,
+  options: DeploymentOptions = {},
 ): Promise<{ deploymentId: string; manifest: Manifest }> {
   const deploymentId = newId("deployment");
   const manifest: Manifest = { version: 1, deploymentId, files: {} };
   for (const [path, content] of Object.entries(files)) {
-    const bytes = typeof content === "string" ? encoder.encode(content) : content;
-    const hash = await sha256Hex(bytes);
-    await env.STORAGE.put(storageKeys.blob(projectId, hash), bytes);
-    manifest.files[path] = { hash, size: bytes.byteLength, contentType: contentTypeFor(path) };
+    const blob = await storeBlob(projectId, content);
+    const wanted = options.variants?.[path];
+    const variants: ManifestVariants = {};
+    if (wanted?.br !== undefined) variants.br = await storeBlob(projectId, wanted.br);
+    if (wanted?.gzip !== undefined) variants.gzip = await storeBlob(projectId, wanted.gzip);
+    manifest.files[path] = { ...blob, contentType: contentTypeFor(path), ...(wanted ? { variants } : {}) };
   }
   await env.STORAGE.put(storageKeys.manifest(projectId, deploymentId), JSON.stringify(manifest));
+  const text = (path: string) => {
+    const content = files[path];
+    return content === undefined ? undefined : new TextDecoder().decode(bytesOf(content));
+  };
+  if (options.legacyRules) {
+    for (const name of ["_redirects", "_headers"] as const) {
+      const content = text(`/${name}`);
+      if (content !== undefined) {
+        await env.STORAGE.put(storageKeys.rulesFile(projectId, deploymentId, name), content);
+      }
+    }
+  } else {
+    const { rules } = parseRulesFiles({ redirects: text("/_redirects"), headers: text("/_headers") });
+    await env.STORAGE.put(storageKeys.rules(projectId, deploymentId), JSON.stringify(rules));
+  }
   return { deploymentId, manifest };
 }
 
@@ -54,13 +120,24 @@ export async function setRoute(
   projectId: string,
   deploymentId: string,
   kind: RouteKind,
+  previous: { deploymentId: string; until: number } | null = null,
 ): Promise<void> {
   await env.DB.prepare(
-    `INSERT INTO routes (hostname, project_id, deployment_id, kind, updated_at) VALUES (?, ?, ?, ?, ?)
+    `INSERT INTO routes (hostname, project_id, deployment_id, kind, previous_deployment_id, previous_until,
+       updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (hostname) DO UPDATE SET deployment_id = excluded.deployment_id, kind = excluded.kind,
+       previous_deployment_id = excluded.previous_deployment_id, previous_until = excluded.previous_until,
        updated_at = excluded.updated_at`,
   )
-    .bind(hostname, projectId, deploymentId, kind, Date.now())
+    .bind(
+      hostname,
+      projectId,
+      deploymentId,
+      kind,
+      previous?.deploymentId ?? null,
+      previous?.until ?? null,
+      Date.now(),
+    )
     .run();
 }
 
@@ -70,10 +147,15 @@ export function uniqueSlug(prefix: string): string {
 }
 
 /** Creates a project with one deployment routed at `{slug}.localhost` as production. */
-export async function productionSite(prefix: string, files: SiteFiles) {
+export async function productionSite(
+  prefix: string,
+  files: SiteFiles,
+  settings: ProjectSettings = {},
+  options: DeploymentOptions = {},
+) {
   const slug = uniqueSlug(prefix);
-  const projectId = await createProject(slug);
-  const { deploymentId, manifest } = await storeDeployment(projectId, files);
+  const projectId = await createProject(slug, settings);
+  const { deploymentId, manifest } = await storeDeployment(projectId, files, options);
   const host = `${slug}.localhost`;
   await setRoute(host, projectId, deploymentId, "production");
   return { slug, projectId, deploymentId, manifest, host };

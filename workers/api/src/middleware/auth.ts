@@ -1,9 +1,17 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
+import { authenticateCallback, CALLBACK_TOKEN_PREFIX } from "../services/builds/token.ts";
 import { authenticateToken } from "../services/tokens/authenticate.ts";
 
-/** Requires `Authorization: Bearer mb_…` and sets `user` and `tokenId`. */
+// The upload routes a build's callback token (`mbd_…`) may use besides /api/v1/builds/:id/*, for its own
+// deployment only: the blobs and finalize steps of the upload protocol.
+const CALLBACK_UPLOAD_PATH = /^\/api\/v1\/deployments\/([^/]+)\/(?:blobs(?:\/[^/]+)?|finalize)$/;
+
+/**
+ * Requires `Authorization: Bearer mb_…` and sets `user` and `tokenId`. On the blob and finalize routes a
+ * build's callback token (`mbd_…`) is accepted too, for its own deployment only, and sets `callback`.
+ */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("Authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -12,6 +20,15 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
       "unauthorized",
       "Send an API token as `Authorization: Bearer mb_…`; run `miaobu login`.",
     );
+  }
+  const upload = CALLBACK_UPLOAD_PATH.exec(c.req.path);
+  if (match[1].startsWith(CALLBACK_TOKEN_PREFIX) && upload?.[1] && c.req.method !== "GET") {
+    const { user, deployment } = await authenticateCallback(c.get("deps"), match[1], upload[1]);
+    c.set("user", user);
+    c.set("tokenId", `callback:${deployment.id}`);
+    c.set("callback", { deploymentId: deployment.id, projectId: deployment.projectId });
+    await next();
+    return;
   }
   const { user, tokenId } = await authenticateToken(c.get("deps"), match[1]);
   c.set("user", user);

@@ -30,7 +30,10 @@ export interface CreatedDeployment {
 }
 
 /** Checks the limits (413) and then every path (422, one entry per bad path); returns the manifest files. */
-function buildManifestFiles(deps: Pick<Deps, "config">, files: ManifestInputFile[]): Manifest["files"] {
+export function buildManifestFiles(
+  deps: Pick<Deps, "config">,
+  files: ManifestInputFile[],
+): Manifest["files"] {
   const { maxFiles, maxFileBytes } = deps.config;
   if (files.length > maxFiles) {
     throw new ApiError(

@@ -1,4 +1,5 @@
 import { deployments } from "@miaobu/db";
+import { parseRulesFiles, type RuleProblem } from "@miaobu/rules";
 import { branchHost, deploymentHost, type Manifest, manifestBlobSizes, storageKeys } from "@miaobu/shared";
 import { and, eq } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
@@ -30,8 +31,16 @@ function missingReport(manifest: Manifest, missing: string[]): MissingBlob[] {
   return missing.map((hash) => ({ hash, paths: byHash.get(hash) ?? [] }));
 }
 
-/** Copies `/_headers` and `/_redirects` beside the manifest, where the router reads them. */
-async function storeRulesFiles(storage: R2Bucket, projectId: string, manifest: Manifest): Promise<void> {
+/**
+ * Copies `/_headers` and `/_redirects` beside the manifest, stores them parsed as `rules.json` (always,
+ * so the router reads one object) and returns the problems found in them.
+ */
+async function storeRulesFiles(
+  storage: R2Bucket,
+  projectId: string,
+  manifest: Manifest,
+): Promise<RuleProblem[]> {
+  const texts: Partial<Record<(typeof RULES_FILES)[number], string>> = {};
   for (const name of RULES_FILES) {
     const entry = manifest.files[`/${name}`];
     if (!entry) continue;
@@ -45,10 +54,16 @@ async function storeRulesFiles(storage: R2Bucket, projectId: string, manifest: M
         },
       );
     }
-    await storage.put(storageKeys.rulesFile(projectId, manifest.deploymentId, name), blob.body, {
+    texts[name] = await blob.text();
+    await storage.put(storageKeys.rulesFile(projectId, manifest.deploymentId, name), texts[name], {
       httpMetadata: { contentType: "text/plain; charset=utf-8" },
     });
   }
+  const { rules, report } = parseRulesFiles({ redirects: texts._redirects, headers: texts._headers });
+  await storage.put(storageKeys.rules(projectId, manifest.deploymentId), JSON.stringify(rules), {
+    httpMetadata: { contentType: "application/json" },
+  });
+  return report;
 }
 
 /**
@@ -85,13 +100,13 @@ export async function finalizeDeployment(
       { missing: report },
     );
   }
-  await storeRulesFiles(storage, project.id, manifest);
+  const rulesReport = await storeRulesFiles(storage, project.id, manifest);
 
   const at = deps.now();
   await runBatch(db, [
     db
       .update(deployments)
-      .set({ status: "ready", readyAt: at })
+      .set({ status: "ready", readyAt: at, rulesReport: JSON.stringify(rulesReport) })
       .where(and(eq(deployments.id, deployment.id), eq(deployments.status, "uploading"))),
     upsertRoute(db, {
       hostname: deploymentHost(deployment.shortId, project.slug, config.sitesBase),

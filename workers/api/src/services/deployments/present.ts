@@ -1,7 +1,9 @@
 import { type deployments, routes } from "@miaobu/db";
+import type { RuleProblem } from "@miaobu/rules";
 import { deploymentHost } from "@miaobu/shared";
 import { and, eq, ne } from "drizzle-orm";
 import { type Config, type Deps, siteUrl } from "../../env.ts";
+import { parsePhases } from "../builds/phases.ts";
 import type { ProjectRow } from "../projects/present.ts";
 
 export type DeploymentRow = typeof deployments.$inferSelect;
@@ -23,6 +25,17 @@ export async function aliasesOf({ db }: Pick<Deps, "db">, projectId: string): Pr
     out.set(row.deploymentId, list);
   }
   return out;
+}
+
+/** Problems found in `_redirects` and `_headers` at finalize: `[{ file, line, message }]`, empty if none. */
+function parseRulesReport(text: string | null): RuleProblem[] {
+  if (text === null) return [];
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? (value as RuleProblem[]) : [];
+  } catch {
+    return [];
+  }
 }
 
 /** The deployment object of docs/api.md. */
@@ -51,6 +64,12 @@ export function presentDeployment(
     createdAt: new Date(row.createdAt).toISOString(),
     readyAt: row.readyAt === null ? null : new Date(row.readyAt).toISOString(),
     errorMessage: row.errorMessage,
+    rulesReport: parseRulesReport(row.rulesReport),
+    // Builds: detected framework, each step with its time, and when the builder started and stopped.
+    framework: row.framework,
+    phases: parsePhases(row.phases),
+    startedAt: row.startedAt === null ? null : new Date(row.startedAt).toISOString(),
+    finishedAt: row.finishedAt === null ? null : new Date(row.finishedAt).toISOString(),
   };
 }
 

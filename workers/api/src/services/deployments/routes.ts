@@ -14,7 +14,22 @@ type RouteRow = typeof routes.$inferInsert;
  * to spell the same name never takes it over. With `onlyIfNewer`, a route already on a newer deployment
  * stays there (ids sort by creation time), so a slow upload finishing late cannot undo a newer one.
  */
-export function upsertRoute(db: Deps["db"], row: RouteRow, onlyIfNewer = false): BatchItem<"sqlite"> {
+export function upsertRoute(
+  db: Deps["db"],
+  row: RouteRow,
+  onlyIfNewer = false,
+  previousUntil?: number,
+): BatchItem<"sqlite"> {
+  // With `previousUntil` (production), the deployment the host leaves keeps answering for files the new one
+  // lacks until then (version skew). SQLite evaluates these against the row before the update.
+  const moved = sql`${routes.deploymentId} <> excluded.deployment_id`;
+  const previous =
+    previousUntil === undefined
+      ? {}
+      : {
+          previousDeploymentId: sql`case when ${moved} then ${routes.deploymentId} else ${routes.previousDeploymentId} end`,
+          previousUntil: sql`case when ${moved} then ${previousUntil} else ${routes.previousUntil} end`,
+        };
   return db
     .insert(routes)
     .values(row)
@@ -26,6 +41,7 @@ export function upsertRoute(db: Deps["db"], row: RouteRow, onlyIfNewer = false):
         kind: row.kind,
         branch: row.branch ?? null,
         updatedAt: row.updatedAt,
+        ...previous,
       },
       setWhere: and(
         ne(routes.kind, "deployment"),
@@ -59,6 +75,7 @@ export function productionStatements(
         updatedAt: at,
       },
       onlyIfNewer,
+      at + project.skewProtectionDays * 24 * 60 * 60 * 1000,
     ),
     db
       .update(projects)

@@ -1,0 +1,205 @@
+// bench/router: the same generated site served by Miaobu's router and by Cloudflare's own static-asset
+// server (`wrangler dev` with [assets]) in the same run, with the same keep-alive load generator; plus the
+// router's latency for a project with 1 deployment and with 1,000.
+import { createHash } from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import {
+  ADMIN_PASSWORD,
+  freePort,
+  runCli,
+  startTestPlatform,
+  type TestPlatform,
+} from "../test/support/platform.ts";
+import { type LoadResult, runLoad } from "./load.ts";
+import { ENDPOINTS, generateRouterSite, PAGES, startCloudflarePeer } from "./router-site.ts";
+
+export interface RouterBenchOptions {
+  /** Seconds of load per endpoint and server (MIAOBU_BENCH_ROUTER_SECONDS, default 10). */
+  seconds: number;
+  /** Concurrent keep-alive connections (MIAOBU_BENCH_ROUTER_CONNECTIONS, default 16). */
+  connections: number;
+  /** Deployments in the "many" project (MIAOBU_BENCH_ROUTER_DEPLOYMENTS, default 1,000). */
+  deployments: number;
+}
+
+export interface EndpointResult {
+  name: string;
+  path: string;
+  miaobu: LoadResult;
+  cloudflare: LoadResult;
+}
+
+export interface RouterBenchResult {
+  options: RouterBenchOptions;
+  endpoints: EndpointResult[];
+  oneDeployment: LoadResult;
+  manyDeployments: LoadResult;
+}
+
+/** Reads the options from the environment, so `npm run bench` can be shortened for a smoke run. */
+export function routerBenchOptions(env: NodeJS.ProcessEnv = process.env): RouterBenchOptions {
+  const num = (name: string, fallback: number) => {
+    const value = Number(env[name]);
+    return Number.isFinite(value) && value > 0 ? value : fallback;
+  };
+  return {
+    seconds: num("MIAOBU_BENCH_ROUTER_SECONDS", 10),
+    connections: Math.round(num("MIAOBU_BENCH_ROUTER_CONNECTIONS", 16)),
+    deployments: Math.round(num("MIAOBU_BENCH_ROUTER_DEPLOYMENTS", 1_000)),
+  };
+}
+
+async function cli(t: TestPlatform, args: string[], input?: string): Promise<string> {
+  const res = await runCli(t, args, input === undefined ? {} : { input });
+  if (res.code !== 0) throw new Error(`miaobu ${args.join(" ")} failed: ${res.stderr}`);
+  return res.stdout;
+}
+
+async function filesOf(dir: string, prefix = ""): Promise<{ path: string; hash: string; size: number }[]> {
+  const out: { path: string; hash: string; size: number }[] = [];
+  for (const entry of await fs.readdir(path.join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await filesOf(dir, rel)));
+    else {
+      const bytes = await fs.readFile(path.join(dir, rel));
+      out.push({ path: rel, hash: createHash("sha256").update(bytes).digest("hex"), size: bytes.byteLength });
+    }
+  }
+  return out;
+}
+
+/** Adds `count` deployments of an already-uploaded folder through the API (nothing to upload, two calls each). */
+async function addDeployments(
+  t: TestPlatform,
+  project: string,
+  dir: string,
+  count: number,
+  log: (line: string) => void,
+) {
+  const login = await fetch(`${t.platform.apiUrl}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "admin@localhost", password: ADMIN_PASSWORD, tokenName: "bench" }),
+  });
+  const { token } = (await login.json()) as { token: string };
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const files = await filesOf(dir);
+  for (let i = 0; i < count; i++) {
+    const created = await fetch(`${t.platform.apiUrl}/api/v1/projects/${project}/deployments`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ files }),
+    });
+    if (created.status !== 201)
+      throw new Error(`create deployment: ${created.status} ${await created.text()}`);
+    const { deployment } = (await created.json()) as { deployment: { id: string } };
+    const done = await fetch(`${t.platform.apiUrl}/api/v1/deployments/${deployment.id}/finalize`, {
+      method: "POST",
+      headers,
+    });
+    if (done.status !== 200) throw new Error(`finalize: ${done.status} ${await done.text()}`);
+    await done.arrayBuffer();
+    if ((i + 1) % 250 === 0) log(`  ${i + 1}/${count} deployments`);
+  }
+}
+
+/** Runs the router bench; `log` receives progress lines. */
+export async function runRouterBench(
+  log: (line: string) => void,
+  options: RouterBenchOptions = routerBenchOptions(),
+): Promise<RouterBenchResult> {
+  const t = await startTestPlatform();
+  const workDir = path.join(t.dataDir, "router-bench");
+  const siteDir = path.join(workDir, "site");
+  let asset: string;
+  let peer: Awaited<ReturnType<typeof startCloudflarePeer>>;
+  try {
+    asset = await generateRouterSite(siteDir);
+    peer = await startCloudflarePeer(siteDir, workDir, await freePort());
+  } catch (error) {
+    await t.stop();
+    throw error;
+  }
+  try {
+    await cli(t, ["login", "--email", "admin@localhost", "--password-stdin"], `${ADMIN_PASSWORD}\n`);
+    const stamp = Date.now().toString(36);
+    const [one, many] = [`rb-one-${stamp}`, `rb-many-${stamp}`];
+    for (const project of [one, many]) {
+      await cli(t, ["projects", "create", project]);
+      await cli(t, ["deploy", siteDir, "--project", project, "--json"]);
+    }
+    log(`adding ${options.deployments - 1} deployments to ${many}…`);
+    await addDeployments(t, many, siteDir, options.deployments - 1, log);
+
+    const ms = options.seconds * 1000;
+    const endpoints: EndpointResult[] = [];
+    for (const endpoint of ENDPOINTS) {
+      const target = { path: endpoint.path || asset, expectStatus: endpoint.status };
+      // Alternate which server goes first, so neither always runs on a warmer machine.
+      const first = endpoints.length % 2 === 0;
+      const run = (which: "miaobu" | "cloudflare") =>
+        which === "miaobu"
+          ? runLoad({ ...target, port: t.routerPort, host: `${one}.localhost` }, options.connections, ms)
+          : runLoad({ ...target, port: peer.port, host: `127.0.0.1:${peer.port}` }, options.connections, ms);
+      const a = await run(first ? "miaobu" : "cloudflare");
+      const b = await run(first ? "cloudflare" : "miaobu");
+      const [miaobu, cloudflare] = first ? [a, b] : [b, a];
+      endpoints.push({ name: endpoint.name, path: target.path, miaobu, cloudflare });
+      log(
+        `${endpoint.name}: Miaobu ${miaobu.rps.toFixed(0)} req/s p50 ${miaobu.p50Ms.toFixed(2)} ms, Cloudflare ${cloudflare.rps.toFixed(0)} req/s p50 ${cloudflare.p50Ms.toFixed(2)} ms${miaobu.errors + cloudflare.errors > 0 ? ` (errors: ${miaobu.errors}/${cloudflare.errors})` : ""}`,
+      );
+    }
+    const html = { path: ENDPOINTS[0].path, expectStatus: 200 };
+    const oneDeployment = await runLoad({ ...html, port: t.routerPort, host: `${one}.localhost` }, 1, ms);
+    const manyDeployments = await runLoad({ ...html, port: t.routerPort, host: `${many}.localhost` }, 1, ms);
+    log(
+      `p50 with 1 deployment ${oneDeployment.p50Ms.toFixed(2)} ms, with ${options.deployments} ${manyDeployments.p50Ms.toFixed(2)} ms`,
+    );
+    return { options, endpoints, oneDeployment, manyDeployments };
+  } finally {
+    await peer.stop();
+    await t.stop();
+  }
+}
+
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : "-");
+
+/** The bench/router section of docs/PERFORMANCE.md. */
+export function routerSection(result: RouterBenchResult): string {
+  const { options } = result;
+  const rows = result.endpoints
+    .map(
+      (e) =>
+        `| ${e.name} (\`${e.path}\`) | ${e.miaobu.rps.toFixed(0)} | ${e.cloudflare.rps.toFixed(0)} | **${ratio(e.miaobu.rps, e.cloudflare.rps)}** | ${ms(e.miaobu.p50Ms)} / ${ms(e.miaobu.p99Ms)} | ${ms(e.cloudflare.p50Ms)} / ${ms(e.cloudflare.p99Ms)} | ${ratio(e.cloudflare.p50Ms, e.miaobu.p50Ms)} |`,
+    )
+    .join("\n");
+  const errors = result.endpoints.reduce((n, e) => n + e.miaobu.errors + e.cloudflare.errors, 0);
+  return `
+## bench/router: serving a site, against Cloudflare's own asset server
+
+The same generated folder (${PAGES} HTML pages of ~4 KB, 50 hashed ~20 KB JavaScript assets, a 404.html and
+a \`_redirects\` with 100 rules: 90 static, 10 dynamic) served by Miaobu's router (deployed with the CLI
+to the local platform) and by Cloudflare's static-asset server (\`wrangler dev\` on an assets-only Worker
+with \`html_handling = "auto-trailing-slash"\` and \`not_found_handling = "404-page"\`), in the same run on
+the same machine. The load generator (bench/load.ts) keeps ${options.connections} keep-alive connections
+busy for ${options.seconds} s per endpoint and server after a warm-up; the two servers take turns going
+first. Ratios are Miaobu ÷ Cloudflare for requests per second and Cloudflare ÷ Miaobu for p50, so above 1
+means Miaobu is faster. Note that \`wrangler dev\` answers through its own Node proxy in front of workerd,
+while the local platform gives the router workerd's socket directly (Miniflare's \`unsafeDirectSockets\`);
+part of the gap is that proxy, which production Cloudflare does not have.${errors > 0 ? ` **${errors} requests failed or had an unexpected status.**` : ""}
+
+| request | Miaobu req/s | Cloudflare req/s | req/s ratio | Miaobu p50 / p99 | Cloudflare p50 / p99 | p50 ratio |
+|---|---|---|---|---|---|---|
+${rows}
+
+Route lookups do not depend on a project's size: one connection requesting the HTML page of a project with
+1 deployment and of one with ${options.deployments.toLocaleString("en")} deployments (all of the same site):
+
+| deployments in the project | p50 | p99 | req/s |
+|---|---|---|---|
+| 1 | ${ms(result.oneDeployment.p50Ms)} | ${ms(result.oneDeployment.p99Ms)} | ${result.oneDeployment.rps.toFixed(0)} |
+| ${options.deployments.toLocaleString("en")} | ${ms(result.manyDeployments.p50Ms)} | ${ms(result.manyDeployments.p99Ms)} | ${result.manyDeployments.rps.toFixed(0)} |
+`;
+}

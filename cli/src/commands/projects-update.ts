@@ -1,0 +1,88 @@
+import { projectNotFound } from "../api";
+import type { Command } from "../command";
+import { UsageError } from "../errors";
+import { readStdin } from "../prompt";
+import type { Project } from "../types";
+
+const TRAILING_SLASH = ["auto", "force-trailing-slash", "drop-trailing-slash", "none"];
+const NOT_FOUND = ["auto", "spa", "404-page", "none"];
+
+function choice(value: string | boolean | undefined, allowed: string[], flag: string): string | undefined {
+  if (typeof value !== "string") return undefined;
+  if (!allowed.includes(value))
+    throw new UsageError(`--${flag} must be one of ${allowed.join(", ")}; got "${value}"`);
+  return value;
+}
+
+export const projectsUpdate: Command = {
+  name: "projects update",
+  summary: "Change how a project's sites are served",
+  description: [
+    "--trailing-slash: auto (Cloudflare Pages' behaviour), force-trailing-slash, drop-trailing-slash or none.",
+    "--not-found: auto (nearest 404.html, else a single-page app), spa, 404-page or none.",
+    "--preview-password-stdin protects branch and deployment URLs with a password read from stdin",
+    "(8-200 characters); --no-preview-password makes them public again. --skew-days (0-90) is how long",
+    "files of the previous production deployment stay reachable after a new one.",
+  ].join("\n"),
+  positionals: [{ name: "name", required: true, description: "The project's name (or id)" }],
+  options: {
+    "trailing-slash": {
+      type: "string",
+      value: "<mode>",
+      description: "How to treat trailing slashes and .html",
+    },
+    "not-found": { type: "string", value: "<mode>", description: "What to answer for a missing path" },
+    "preview-password-stdin": { type: "boolean", description: "Read a preview password from stdin" },
+    "no-preview-password": { type: "boolean", description: "Remove the preview password" },
+    "skew-days": { type: "string", value: "<n>", description: "Days old production files stay reachable" },
+  },
+  examples: [
+    "miaobu projects update my-site --trailing-slash drop-trailing-slash --not-found 404-page",
+    'printf %s "$PREVIEW_PASSWORD" | miaobu projects update my-site --preview-password-stdin',
+    "miaobu projects update my-site --no-preview-password --skew-days 14",
+  ],
+  async run(context, { values, positionals }) {
+    const [name = ""] = positionals;
+    const patch: Record<string, unknown> = {};
+    const trailingSlash = choice(values["trailing-slash"], TRAILING_SLASH, "trailing-slash");
+    if (trailingSlash) patch.trailingSlash = trailingSlash;
+    const notFound = choice(values["not-found"], NOT_FOUND, "not-found");
+    if (notFound) patch.notFound = notFound;
+    if (typeof values["skew-days"] === "string") {
+      const days = Number(values["skew-days"]);
+      if (!/^\d+$/.test(values["skew-days"]) || days > 90) {
+        throw new UsageError(`--skew-days must be a whole number from 0 to 90; got "${values["skew-days"]}"`);
+      }
+      patch.skewProtectionDays = days;
+    }
+    const setPassword = values["preview-password-stdin"] === true;
+    if (setPassword && values["no-preview-password"] === true) {
+      throw new UsageError("give either --preview-password-stdin or --no-preview-password, not both");
+    }
+    if (values["no-preview-password"] === true) patch.previewPassword = null;
+    if (Object.keys(patch).length === 0 && !setPassword) {
+      throw new UsageError("nothing to change (see `miaobu projects update --help`)");
+    }
+    const client = await context.client();
+    if (setPassword) {
+      const password = await readStdin(context.io);
+      if (password.length < 8 || password.length > 200) {
+        throw new UsageError("the preview password must be 8-200 characters");
+      }
+      patch.previewPassword = password;
+    }
+    const { project } = await client.request<{ project: Project }>(
+      "PATCH",
+      `/api/v1/projects/${encodeURIComponent(name)}`,
+      { json: patch, notFound: projectNotFound(name) },
+    );
+    const { out } = context;
+    out.result({ project });
+    out.line(`Updated project ${project.name}`);
+    out.line(`  Trailing slash:  ${project.trailingSlash ?? "-"}`);
+    out.line(`  Not found:       ${project.notFound ?? "-"}`);
+    out.line(`  Preview password: ${project.previewProtected ? "set" : "none"}`);
+    out.line(`  Skew protection: ${project.skewProtectionDays ?? "-"} days`);
+    return 0;
+  },
+};

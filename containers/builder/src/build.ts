@@ -1,0 +1,260 @@
+import { stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { detectProject } from "@miaobu/detect";
+import { folderFiles } from "@miaobu/detect/node";
+import { type CacheStore, dependencyCacheKey, restoreDependencies, saveDependencies } from "./cache.ts";
+import { CallbackClient } from "./callback.ts";
+import { BuildFailure, cloneSource } from "./clone.ts";
+import { collectOutput, hashAndCompress } from "./output.ts";
+import { killUserProcesses, type RunAs } from "./process.ts";
+import type { BuildEvent, BuildRequest } from "./protocol.ts";
+import { Reporter } from "./reporter.ts";
+import {
+  buildEnvironment,
+  canSwitchUser,
+  ensureUser,
+  handOver,
+  prepareSandbox,
+  removeSandbox,
+  type Sandbox,
+} from "./sandbox.ts";
+import { findLockfile, runUserCommand, Stop, seconds } from "./steps.ts";
+import { resolveToolchain } from "./toolchain.ts";
+import { uploadDeployment } from "./upload.ts";
+
+/** What every build of a builder shares. */
+export interface BuildContext {
+  workDir: string;
+  toolsDir: string;
+  cacheStore: CacheStore;
+  /** Prefix of the build users (`miaobu-build` → `miaobu-build-0`…), or null to never switch users. */
+  buildUser: string | null;
+  /** Operator settings written to the build's `~/.npmrc` (registry, cafile; never credentials), or null. */
+  npmrc: string | null;
+  /** Masked in logs like secret env vars, though no build should ever see it. */
+  builderSecret: string;
+  fetch?: typeof fetch;
+  heartbeatMs?: number;
+  logFlushMs?: number;
+  warn: (message: string) => void;
+}
+
+/** One build: clone → detect → toolchain → cache → install → build → output → upload → cache save. */
+export class Build {
+  readonly request: BuildRequest;
+  readonly #context: BuildContext;
+  readonly #abort = new AbortController();
+
+  constructor(request: BuildRequest, context: BuildContext) {
+    this.request = request;
+    this.#context = context;
+  }
+
+  /** Stops the build: its processes are killed at once and it reports `canceled`. */
+  cancel(): void {
+    if (!this.#abort.signal.aborted) this.#abort.abort(new Stop("canceled"));
+  }
+
+  /** Runs the build in a slot; never throws (failures are reported to the API). */
+  async run(slot: number): Promise<void> {
+    const request = this.request;
+    const context = this.#context;
+    const signal = this.#abort.signal;
+    const client = new CallbackClient({
+      apiUrl: request.callback.apiUrl,
+      token: request.callback.token,
+      ...(context.fetch ? { fetch: context.fetch } : {}),
+    });
+    const secretValues = request.secretEnvKeys.map((key) => request.env[key]).filter((v) => v !== undefined);
+    const reporter = new Reporter({
+      client,
+      deploymentId: request.deploymentId,
+      secrets: [...secretValues, request.callback.token, context.builderSecret],
+      ...(context.heartbeatMs ? { heartbeatMs: context.heartbeatMs } : {}),
+      ...(context.logFlushMs ? { flushMs: context.logFlushMs } : {}),
+      warn: context.warn,
+    });
+    const limit = request.settings.timeoutSeconds;
+    const timer = setTimeout(() => this.#abort.abort(new Stop("timeout")), limit * 1000);
+    const timings: string[] = [];
+    const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+      signal.throwIfAborted();
+      const started = Date.now();
+      reporter.system(`▶ ${name}`);
+      const value = await work();
+      const took = Date.now() - started;
+      timings.push(`${name} ${seconds(took)}`);
+      reporter.system(`✓ ${name} (${seconds(took)})`);
+      return value;
+    };
+    let sandbox: Sandbox | undefined;
+    let user: RunAs | undefined;
+    let meta: Omit<BuildEvent, "status" | "at"> = {};
+    const started = Date.now();
+    try {
+      void reporter.event("cloning");
+      user =
+        canSwitchUser() && context.buildUser ? await ensureUser(`${context.buildUser}-${slot}`) : undefined;
+      if (user) await killUserProcesses(user.uid);
+      else
+        reporter.system(
+          "warning: the builder does not run as root, so the build runs as the builder's own user",
+        );
+      const box = await prepareSandbox(context.workDir, slot, user);
+      sandbox = box;
+      const commit = await step("clone", () =>
+        cloneSource(request.source, box.src, {
+          scratch: box.private,
+          signal,
+          log: (stream, text) => reporter.log(stream, text),
+        }),
+      );
+      reporter.system(`Commit ${commit.commit}: ${commit.message}`);
+      meta = { commitSha: commit.commit, commitMessage: commit.message };
+      const projectDir = request.source.rootDir ? path.join(box.src, request.source.rootDir) : box.src;
+      if (
+        !(await stat(projectDir).then(
+          (info) => info.isDirectory(),
+          () => false,
+        ))
+      )
+        throw new BuildFailure(
+          `the root directory ${request.source.rootDir} does not exist in the repository`,
+        );
+
+      const detection = await step("detect", () =>
+        detectProject(folderFiles(projectDir), {
+          overrides: request.settings,
+          ...(request.source.rootDir ? { repoFiles: folderFiles(box.src) } : {}),
+        }),
+      );
+      for (const reason of detection.reasons) reporter.system(`  ${reason}`);
+      reporter.system(
+        `Framework: ${detection.framework?.name ?? "none"} · install: ${detection.installCommand ?? "-"} · build: ${detection.buildCommand ?? "-"} · output: ${detection.outputDir}`,
+      );
+      if (detection.framework) meta.framework = detection.framework.id;
+      void reporter.event("installing", meta);
+
+      const toolchain = await step("toolchain", () =>
+        resolveToolchain({
+          nodeVersion: detection.nodeVersion,
+          packageManager: detection.packageManager,
+          packageManagerVersion: detection.packageManagerVersion,
+          toolsDir: context.toolsDir,
+          signal,
+          log: (stream, text) => reporter.log(stream, text),
+        }),
+      );
+      for (const note of toolchain.notes) reporter.system(`  ${note}`);
+
+      let cacheKey: string | null = null;
+      let cacheHit = false;
+      const lockfile = detection.installCommand ? await findLockfile(projectDir, box.src) : null;
+      if (detection.installCommand && !lockfile)
+        reporter.system("No lockfile: the dependency cache is not used");
+      if (lockfile) {
+        cacheKey = await dependencyCacheKey({
+          projectId: request.project.id,
+          lockfile,
+          nodeVersion: toolchain.nodeVersion,
+          packageManager: toolchain.packageManager,
+        });
+        const key = cacheKey;
+        const restored = await step("restore dependency cache", () =>
+          restoreDependencies(context.cacheStore, key, projectDir, box.private),
+        );
+        cacheHit = restored.hit;
+        reporter.system(restored.hit ? `  cache hit (${restored.bytes} bytes)` : "  cache miss");
+      }
+
+      if (context.npmrc) await writeFile(path.join(box.home, ".npmrc"), `${context.npmrc}\n`);
+      await handOver(box);
+      const env = buildEnvironment({
+        pathDirs: toolchain.pathDirs,
+        home: box.home,
+        env: request.env,
+        metadata: {
+          deploymentId: request.deploymentId,
+          branch: request.source.branch,
+          commit: commit.commit,
+          project: request.project.name,
+        },
+      });
+      const runCommand = async (what: "install" | "build", command: string) => {
+        try {
+          await runUserCommand({ what, command, cwd: projectDir, env, user, signal, reporter });
+        } finally {
+          if (user) await killUserProcesses(user.uid);
+        }
+      };
+      const install = detection.installCommand;
+      if (install) await step("install", () => runCommand("install", install));
+      void reporter.event("building", meta);
+      const build = detection.buildCommand;
+      if (build) await step("build", () => runCommand("build", build));
+
+      void reporter.event("uploading", meta);
+      const key = cacheKey;
+      const cacheSaved =
+        key && !cacheHit
+          ? saveDependencies(context.cacheStore, key, projectDir, box.private).then(
+              (size) => reporter.system(`Saved the dependency cache (${size} bytes)`),
+              (error: unknown) =>
+                reporter.system(`warning: could not save the dependency cache: ${String(error)}`),
+            )
+          : Promise.resolve();
+      const output = await step("check output", () =>
+        collectOutput(box.src, projectDir, detection.outputDir, request.limits),
+      );
+      for (const skipped of output.skipped) reporter.system(`  skipped ${skipped}`);
+      const hashed = await step("hash and compress", () => hashAndCompress(output.files, box.private));
+      const variants = hashed.manifest.filter((file) => file.variants).length;
+      reporter.system(`  ${hashed.manifest.length} files, ${variants} with compressed variants`);
+      await step("upload", async () => {
+        const summary = await uploadDeployment({
+          client,
+          deploymentId: request.deploymentId,
+          manifest: hashed.manifest,
+          blobs: hashed.blobs,
+          signal,
+          log: (text) => reporter.system(`  ${text}`),
+          beforeFinalize: async () => {
+            await cacheSaved;
+            reporter.system(`Build done in ${seconds(Date.now() - started)}: ${timings.join(" · ")}`);
+            // The token stops working once the deployment is ready: deliver the whole log first.
+            await reporter.flush();
+            reporter.seal();
+          },
+        });
+        return summary;
+      });
+    } catch (caught) {
+      const reason: unknown = signal.aborted ? signal.reason : caught;
+      if (reason instanceof Stop && reason.kind === "canceled") {
+        reporter.system("Build canceled");
+        await reporter.flush();
+        await reporter.event("canceled", meta);
+      } else {
+        const message =
+          reason instanceof Stop
+            ? `the build ran past its time limit of ${limit} s`
+            : reason instanceof BuildFailure
+              ? reason.message
+              : `internal builder error: ${reason instanceof Error ? reason.message : String(reason)}`;
+        if (!(reason instanceof Stop || reason instanceof BuildFailure))
+          context.warn(
+            `[${request.deploymentId}] ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+          );
+        reporter.system(`Build failed: ${message}`);
+        if (timings.length > 0) reporter.system(`Timings: ${timings.join(" · ")}`);
+        await reporter.flush();
+        await reporter.event("failed", { ...meta, error: message });
+      }
+    } finally {
+      clearTimeout(timer);
+      if (user) await killUserProcesses(user.uid).catch(() => 0);
+      await reporter.close();
+      if (sandbox) await removeSandbox(sandbox).catch((error: unknown) => context.warn(String(error)));
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { chmod, mkdir, stat } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { Builder } from "./builder.ts";
+import { type CacheStore, LocalCacheStore } from "./cache.ts";
+import { canSwitchUser } from "./sandbox.ts";
+import { createHandler } from "./server.ts";
+
+export type { Analysis } from "./builder.ts";
+export { type CacheStore, LocalCacheStore } from "./cache.ts";
+export type { BuildEvent, BuildRequest, LogLine } from "./protocol.ts";
+
+export interface BuilderOptions {
+  /** Shared secret every request must carry as `Authorization: Bearer …`. */
+  secret: string;
+  /** Where builds run (one folder per slot). */
+  workDir: string;
+  /** Where dependency caches and downloaded tools (Node versions, pnpm, yarn) are kept. */
+  cacheDir: string;
+  /** Default 8789; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Builds at once; default 2. */
+  concurrency?: number;
+  /** Prefix of the unprivileged build users when running as root (default `miaobu-build`); null never switches. */
+  buildUser?: string | null;
+  /** Where dependency caches go; default a folder of `cacheDir`. */
+  cacheStore?: CacheStore;
+  /**
+   * Lines for the build's `~/.npmrc`: the machine's registry or TLS settings, which the build's scrubbed
+   * environment cannot carry. Default: `cafile=$NODE_EXTRA_CA_CERTS` when that is set. Never credentials.
+   */
+  npmrc?: string | null;
+  heartbeatMs?: number;
+  logFlushMs?: number;
+  /** The builder's own log (default stderr). */
+  log?: (line: string) => void;
+}
+
+/** A running builder. */
+export interface RunningBuilder {
+  url: string;
+  port: number;
+  builder: Builder;
+  /** Cancels running builds, waits for them to report, and stops listening. */
+  close(): Promise<void>;
+}
+
+/** Starts the builder's HTTP service (docs/builder-protocol.md). */
+export async function startBuilder(options: BuilderOptions): Promise<RunningBuilder> {
+  if (options.secret.length < 16) throw new Error("the builder secret must be at least 16 characters");
+  const log = options.log ?? ((line: string) => process.stderr.write(`[builder] ${line}\n`));
+  const toolsDir = path.join(options.cacheDir, "tools");
+  await mkdir(toolsDir, { recursive: true });
+  await mkdir(path.join(options.cacheDir, "deps"), { recursive: true, mode: 0o700 });
+  // Builds may run the tools (read-only) but never read other projects' dependency caches.
+  await chmod(options.cacheDir, 0o711);
+  await chmod(toolsDir, 0o755);
+  await chmod(path.join(options.cacheDir, "deps"), 0o700);
+  const builder = new Builder(
+    {
+      workDir: path.resolve(options.workDir),
+      toolsDir,
+      cacheStore: options.cacheStore ?? new LocalCacheStore(path.join(options.cacheDir, "deps")),
+      buildUser: options.buildUser === undefined ? "miaobu-build" : options.buildUser,
+      builderSecret: options.secret,
+      npmrc:
+        options.npmrc !== undefined
+          ? options.npmrc
+          : process.env.NODE_EXTRA_CA_CERTS
+            ? `cafile=${process.env.NODE_EXTRA_CA_CERTS}`
+            : null,
+      ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+      ...(options.logFlushMs ? { logFlushMs: options.logFlushMs } : {}),
+      warn: log,
+    },
+    options.concurrency ?? 2,
+  );
+  if (canSwitchUser() && builder.switchesUsers) {
+    for (const dir of [options.workDir, toolsDir]) await assertTraversable(path.resolve(dir));
+  }
+  const handler = createHandler(builder, options.secret, log);
+  const server = createServer((request, response) => void handler(request, response));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 8789, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host ?? "127.0.0.1";
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    builder,
+    async close() {
+      await builder.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Build users must be able to pass through every folder above their work folder. */
+async function assertTraversable(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (let current = path.dirname(dir); ; current = path.dirname(current)) {
+    const { mode } = await stat(current);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `build users cannot reach ${dir}: ${current} is not traversable by others (chmod o+x it)`,
+      );
+    }
+    if (current === path.dirname(current)) return;
+  }
+}

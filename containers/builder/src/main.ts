@@ -1,0 +1,32 @@
+// `npm start` in containers/builder (and the container's command): the builder as a plain process.
+import os from "node:os";
+import path from "node:path";
+import { startBuilder } from "./index.ts";
+
+const env = process.env;
+const secret = env.BUILDER_SECRET ?? "";
+if (secret.length < 16) {
+  process.stderr.write("BUILDER_SECRET must be set (at least 16 characters)\n");
+  process.exit(1);
+}
+const base = env.BUILDER_DATA_DIR ?? path.join(os.tmpdir(), "miaobu-builder");
+const running = await startBuilder({
+  secret,
+  port: Number(env.BUILDER_PORT ?? 8789),
+  host: env.BUILDER_HOST ?? "127.0.0.1",
+  concurrency: Number(env.BUILDER_CONCURRENCY ?? 2),
+  workDir: env.BUILDER_WORK_DIR ?? path.join(base, "work"),
+  cacheDir: env.BUILDER_CACHE_DIR ?? path.join(base, "cache"),
+  ...(env.BUILDER_NPMRC !== undefined ? { npmrc: env.BUILDER_NPMRC.replaceAll("\\n", "\n") } : {}),
+  ...(env.BUILDER_USER !== undefined ? { buildUser: env.BUILDER_USER === "" ? null : env.BUILDER_USER } : {}),
+});
+process.stderr.write(`[builder] listening on ${running.url}\n`);
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  void running.close().then(() => process.exit(0));
+};
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);

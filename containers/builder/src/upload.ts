@@ -1,0 +1,156 @@
+import { openAsBlob } from "node:fs";
+import type { CallbackClient } from "./callback.ts";
+import { CallbackError, sleep } from "./callback.ts";
+import type { BlobSource, OutputFile } from "./output.ts";
+
+const MIB = 1024 * 1024;
+const OCTET = "application/octet-stream";
+
+interface Limits {
+  maxBatchBytes?: number;
+  maxBatchFiles?: number;
+}
+
+/** What an upload did, for the log. */
+export interface UploadSummary {
+  blobs: number;
+  missing: number;
+  bytes: number;
+}
+
+/**
+ * The upload protocol of docs/api.md with the deployment's callback token: submit the manifest, upload
+ * only the blobs the API says are missing (large ones alone by PUT, small ones in multipart batches),
+ * then finalize, uploading anything finalize still reports missing once more.
+ */
+export async function uploadDeployment(input: {
+  client: CallbackClient;
+  deploymentId: string;
+  manifest: readonly OutputFile[];
+  blobs: ReadonlyMap<string, BlobSource>;
+  signal?: AbortSignal;
+  log: (text: string) => void;
+  /** Runs after every blob is stored, before finalize (which ends the token's life). */
+  beforeFinalize?: () => Promise<void>;
+}): Promise<UploadSummary> {
+  const { client, deploymentId, signal } = input;
+  const id = encodeURIComponent(deploymentId);
+  const files = input.manifest.map(({ path, hash, size, variants }) =>
+    variants ? { path, hash, size, variants } : { path, hash, size },
+  );
+  const answer = (await client.send("POST", `/api/v1/builds/${id}/manifest`, {
+    json: { files },
+    ...(signal ? { signal } : {}),
+  })) as { missing?: string[]; limits?: Limits } | null;
+  const missing = (answer?.missing ?? []).map((hash) => input.blobs.get(hash)).filter((b) => b !== undefined);
+  input.log(`${input.blobs.size} blobs, ${missing.length} not stored yet`);
+  let bytes = await sendBlobs(client, id, missing, answer?.limits ?? {}, signal);
+  await input.beforeFinalize?.();
+  try {
+    await finalize(client, id, signal);
+  } catch (error) {
+    const still = missingFromProblem(error)
+      .map((hash) => input.blobs.get(hash))
+      .filter((b) => b !== undefined);
+    if (still.length === 0) throw error;
+    input.log(`finalize reported ${still.length} blobs missing: uploading them again`);
+    bytes += await sendBlobs(client, id, still, answer?.limits ?? {}, signal);
+    await finalize(client, id, signal);
+  }
+  return { blobs: input.blobs.size, missing: missing.length, bytes };
+}
+
+async function sendBlobs(
+  client: CallbackClient,
+  id: string,
+  blobs: readonly BlobSource[],
+  limits: Limits,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const requests = planRequests(blobs, limits);
+  let bytes = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < requests.length) {
+      const request = requests[next++];
+      if (!request) continue;
+      if (request.length === 1 && (request[0]?.size ?? 0) > 4 * MIB) {
+        const blob = request[0];
+        if (!blob) continue;
+        await client.send("PUT", `/api/v1/deployments/${id}/blobs/${blob.hash}`, {
+          body: await openAsBlob(blob.file, { type: OCTET }),
+          contentType: OCTET,
+          ...(signal ? { signal } : {}),
+        });
+      } else {
+        const form = new FormData();
+        for (const blob of request)
+          form.append(blob.hash, await openAsBlob(blob.file, { type: OCTET }), blob.hash);
+        await client.send("POST", `/api/v1/deployments/${id}/blobs`, {
+          body: form,
+          ...(signal ? { signal } : {}),
+        });
+      }
+      for (const blob of request) bytes += blob.size;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, requests.length) }, worker));
+  return bytes;
+}
+
+/** Large blobs alone; small ones packed into batches within the API's file and byte limits. */
+export function planRequests(blobs: readonly BlobSource[], limits: Limits): BlobSource[][] {
+  const maxFiles = limits.maxBatchFiles && limits.maxBatchFiles > 0 ? limits.maxBatchFiles : 1000;
+  const budget = Math.min(
+    limits.maxBatchBytes && limits.maxBatchBytes > 0 ? limits.maxBatchBytes : 50 * MIB,
+    8 * MIB,
+  );
+  const requests: BlobSource[][] = [];
+  let batch: BlobSource[] = [];
+  let cost = 0;
+  for (const blob of blobs) {
+    if (blob.size > Math.min(4 * MIB, budget - 512)) {
+      requests.push([blob]);
+      continue;
+    }
+    if (batch.length >= maxFiles || cost + blob.size + 512 > budget) {
+      requests.push(batch);
+      batch = [];
+      cost = 0;
+    }
+    batch.push(blob);
+    cost += blob.size + 512;
+  }
+  if (batch.length > 0) requests.push(batch);
+  return requests;
+}
+
+function missingFromProblem(error: unknown): string[] {
+  if (!(error instanceof CallbackError) || error.status !== 422) return [];
+  const body = error.body as { code?: string; missing?: { hash?: string }[] } | null;
+  if (body?.code !== "missing_blobs") return [];
+  return (body.missing ?? [])
+    .map((entry) => entry.hash)
+    .filter((hash): hash is string => typeof hash === "string");
+}
+
+/**
+ * Finalize, retried on transient failures. The token dies when the deployment becomes ready, so a 401
+ * answering a retry means an earlier attempt succeeded and only its answer was lost.
+ */
+async function finalize(client: CallbackClient, id: string, signal: AbortSignal | undefined): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.send("POST", `/api/v1/deployments/${id}/finalize`, {
+        attempts: 1,
+        ...(signal ? { signal } : {}),
+      });
+      return;
+    } catch (error) {
+      if (error instanceof CallbackError && error.status === 401 && attempt > 1) return;
+      const transient = !(error instanceof CallbackError) || error.status === 429 || error.status >= 500;
+      if (!transient || attempt >= 6 || signal?.aborted) throw error;
+      await sleep(250 * 2 ** attempt, signal);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import { compilePattern, isDynamic, substitute } from "./pattern.ts";
+import type { HeaderRule, HeaderValue, RedirectRule, RedirectStatus, RulesFile } from "./types.ts";
+
+/** A `_redirects` rule that matched a request, with its destination's placeholders filled in. */
+export interface RedirectMatch {
+  to: string;
+  status: RedirectStatus;
+  line: number;
+}
+
+/** The headers one matching `_headers` block sets (placeholders filled in) and removes. */
+export interface HeaderMatch {
+  set: HeaderValue[];
+  unset: string[];
+}
+
+interface DynamicRedirect {
+  regexp: RegExp;
+  rule: RedirectRule;
+}
+
+interface CompiledHeaderRule {
+  regexp: RegExp;
+  absolute: boolean;
+  rule: HeaderRule;
+}
+
+/** Rules compiled once per deployment: static redirects in a map, patterns as regular expressions. */
+export interface CompiledRules {
+  /** The redirect for a request path (`URL.pathname`, percent-encoded): static rules first, then dynamic in order. */
+  redirect(pathname: string): RedirectMatch | null;
+  /** Every `_headers` block matching the request, in file order. */
+  headers(hostname: string, pathname: string): HeaderMatch[];
+  readonly empty: boolean;
+}
+
+function groupsOf(match: RegExpExecArray): Record<string, string | undefined> {
+  return match.groups ?? {};
+}
+
+/** Compiles parsed rules for matching; patterns that cannot compile (never produced by the parser) are dropped. */
+export function compileRules(rules: RulesFile): CompiledRules {
+  const staticRedirects = new Map<string, RedirectRule>();
+  const dynamicRedirects: DynamicRedirect[] = [];
+  for (const rule of rules.redirects) {
+    if (!isDynamic(rule.from)) {
+      if (!staticRedirects.has(rule.from)) staticRedirects.set(rule.from, rule);
+      continue;
+    }
+    try {
+      dynamicRedirects.push({ regexp: compilePattern(rule.from, false), rule });
+    } catch {
+      // A hand-written rules.json could hold a bad pattern; skipping it is safer than failing every request.
+    }
+  }
+  const headerRules: CompiledHeaderRule[] = [];
+  for (const rule of rules.headers) {
+    try {
+      const absolute = rule.pattern.startsWith("https://");
+      headerRules.push({ regexp: compilePattern(rule.pattern, absolute), absolute, rule });
+    } catch {
+      // As above.
+    }
+  }
+
+  return {
+    empty: rules.redirects.length === 0 && rules.headers.length === 0,
+    redirect(pathname) {
+      const exact = staticRedirects.get(pathname);
+      if (exact) return { to: exact.to, status: exact.status, line: exact.line };
+      for (const { regexp, rule } of dynamicRedirects) {
+        const match = regexp.exec(pathname);
+        if (match) return { to: substitute(rule.to, groupsOf(match)), status: rule.status, line: rule.line };
+      }
+      return null;
+    },
+    headers(hostname, pathname) {
+      if (headerRules.length === 0) return [];
+      const matches: HeaderMatch[] = [];
+      const absoluteUrl = `https://${hostname}${pathname}`;
+      for (const { regexp, absolute, rule } of headerRules) {
+        const match = regexp.exec(absolute ? absoluteUrl : pathname);
+        if (!match) continue;
+        const groups = groupsOf(match);
+        matches.push({
+          set: rule.set.map(({ name, value }) => ({ name, value: substitute(value, groups) })),
+          unset: rule.unset,
+        });
+      }
+      return matches;
+    },
+  };
+}
+
+/**
+ * Applies matching `_headers` blocks to a response's headers as Pages does: in file order, `! Name`
+ * removes, the first block to set a name replaces what the server sent, and later blocks append to it.
+ * A value the runtime refuses is skipped rather than failing the response.
+ */
+export function applyHeaderMatches(headers: Headers, matches: readonly HeaderMatch[]): void {
+  const setHere = new Set<string>();
+  for (const { set, unset } of matches) {
+    for (const name of unset) {
+      headers.delete(name);
+      setHere.delete(name);
+    }
+    for (const { name, value } of set) {
+      try {
+        if (setHere.has(name)) headers.append(name, value);
+        else {
+          headers.set(name, value);
+          setHere.add(name);
+        }
+      } catch {
+        // Substituted placeholders come from the URL, which is ASCII; nothing else can make this throw.
+      }
+    }
+  }
+}
+
+/**
+ * The `Location` of a redirect, as Pages computes it: the request's query string is kept unless the
+ * destination has its own, the destination's fragment is kept, and a destination on the request's own
+ * origin is written as a path.
+ */
+export function redirectLocation(to: string, requestUrl: URL): string {
+  let destination: URL;
+  try {
+    destination = new URL(to, requestUrl);
+  } catch {
+    return to;
+  }
+  const search = destination.search || requestUrl.search;
+  if (destination.origin === requestUrl.origin) {
+    return `${destination.pathname}${search}${destination.hash}`;
+  }
+  return `${destination.origin}${destination.pathname}${search}${destination.hash}`;
+}

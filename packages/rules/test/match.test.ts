@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { parseHeaders } from "../src/headers.ts";
+import { applyHeaderMatches, compileRules, redirectLocation } from "../src/match.ts";
+import { parseRedirects } from "../src/redirects.ts";
+
+function redirects(text: string) {
+  return compileRules({ version: 1, redirects: parseRedirects(text).rules, headers: [] });
+}
+
+function headers(text: string) {
+  return compileRules({ version: 1, redirects: [], headers: parseHeaders(text).rules });
+}
+
+describe("redirect matching", () => {
+  const rules = redirects(
+    [
+      "/dyn/* /from-splat/:splat 301",
+      "/dyn/exact /static-wins 301",
+      "/news/:year/:month/:date/:slug /blog/:year/:month/:date/:slug",
+      "/blog/* https://blog.example/:splat",
+      "/files/*.pdf /docs/:splat.pdf 308",
+      "/first/* /one",
+      "/first/second /two",
+      "/caf%C3%A9 /coffee",
+      "/:lang/about /about?lang=:lang",
+    ].join("\n"),
+  );
+
+  it.each([
+    ["/dyn/exact", "/static-wins", 301],
+    ["/dyn/a/b/c", "/from-splat/a/b/c", 301],
+    ["/dyn/", "/from-splat/", 301],
+    ["/news/2024/01/02/hello", "/blog/2024/01/02/hello", 302],
+    ["/blog/a/b", "https://blog.example/a/b", 302],
+    ["/files/report.pdf", "/docs/report.pdf", 308],
+    ["/first/second", "/two", 302],
+    ["/first/other", "/one", 302],
+    ["/caf%C3%A9", "/coffee", 302],
+    ["/fr/about", "/about?lang=fr", 302],
+  ])("%s → %s %s", (path, to, status) => {
+    expect(rules.redirect(path)).toMatchObject({ to, status });
+  });
+
+  it.each(["/news/2024/01/hello", "/DYN/exact", "/files/report.txt", "/dyn", "/fr/de/about", "/café"])(
+    "%s matches nothing",
+    (path) => {
+      expect(rules.redirect(path)).toBeNull();
+    },
+  );
+
+  it("lets the first dynamic rule win among dynamic rules", () => {
+    const r = redirects("/a/* /first\n/a/:x /second");
+    expect(r.redirect("/a/b")?.to).toBe("/first");
+  });
+});
+
+describe("redirectLocation", () => {
+  const req = new URL("https://site.example/old?utm=1");
+  it.each([
+    ["/new", "/new?utm=1"],
+    ["/new?page=2", "/new?page=2"],
+    ["/new#top", "/new?utm=1#top"],
+    ["/new?a=b#top", "/new?a=b#top"],
+    ["https://other.example/x", "https://other.example/x?utm=1"],
+    ["https://other.example/x?y=1#f", "https://other.example/x?y=1#f"],
+    ["https://site.example/same", "/same?utm=1"],
+    ["/ünï", "/%C3%BCn%C3%AF?utm=1"],
+  ])("%s → %s", (to, location) => {
+    expect(redirectLocation(to, req)).toBe(location);
+  });
+});
+
+describe("header matching and merging", () => {
+  const rules = headers(
+    [
+      "/*",
+      "  X-Frame-Options: DENY",
+      "  X-Shared: root",
+      "/static/*",
+      "  X-Shared: static",
+      "  Cache-Control: public, max-age=31536000, immutable",
+      "/static/private/*",
+      "  ! X-Frame-Options",
+      "  ! X-Shared",
+      "/movies/:title",
+      "  X-Movie: :title",
+      "https://:sub.example.com/*",
+      "  X-Sub: :sub / :splat",
+    ].join("\n"),
+  );
+
+  function apply(host: string, path: string, initial: Record<string, string> = {}) {
+    const h = new Headers(initial);
+    applyHeaderMatches(h, rules.headers(host, path));
+    return Object.fromEntries(h);
+  }
+
+  it("inherits every matching block; later blocks append to a header an earlier one set", () => {
+    expect(
+      apply("site.dev", "/static/app.js", { "cache-control": "public, max-age=0, must-revalidate" }),
+    ).toEqual({
+      "x-frame-options": "DENY",
+      "x-shared": "root, static",
+      "cache-control": "public, max-age=31536000, immutable",
+    });
+  });
+
+  it("replaces what the server sent the first time a block sets a header", () => {
+    expect(apply("site.dev", "/index.html", { "x-frame-options": "SAMEORIGIN" })).toMatchObject({
+      "x-frame-options": "DENY",
+    });
+  });
+
+  it("removes headers with ! Name, including ones earlier blocks set", () => {
+    expect(apply("site.dev", "/static/private/a")).toEqual({
+      "cache-control": "public, max-age=31536000, immutable",
+    });
+  });
+
+  it("substitutes placeholders and splats into values, matching absolute patterns by host", () => {
+    expect(apply("site.dev", "/movies/up")["x-movie"]).toBe("up");
+    expect(apply("docs.example.com", "/a/b")["x-sub"]).toBe("docs / a/b");
+    expect(apply("a.b.example.com", "/a")["x-sub"]).toBeUndefined();
+    expect(apply("example.org", "/a")["x-sub"]).toBeUndefined();
+  });
+});

@@ -1,0 +1,45 @@
+import { type ManifestInputFile, manifestBlobSizes, storageKeys } from "@miaobu/shared";
+import type { Deps } from "../../env.ts";
+import { ApiError } from "../../errors.ts";
+import { missingHashes } from "../blobs/missing.ts";
+import { buildManifestFiles } from "../deployments/create.ts";
+import { writeManifest } from "../deployments/manifest.ts";
+import type { DeploymentRow } from "../deployments/present.ts";
+import type { ProjectRow } from "../projects/present.ts";
+import { changeStatus } from "./status.ts";
+
+const ACCEPTS_MANIFEST = new Set(["queued", "cloning", "installing", "building", "uploading"]);
+
+/**
+ * The builder's file list for an existing build deployment: checked like a new deployment's (limits 413,
+ * paths 422), stored as its manifest, and the deployment moves to `uploading`. Sending the same list again
+ * (a retry after a lost answer) answers the same; a different one after the first is refused (409), because
+ * uploads are already being checked against the first.
+ */
+export async function submitBuildManifest(
+  deps: Pick<Deps, "db" | "storage" | "now" | "config">,
+  project: ProjectRow,
+  deployment: DeploymentRow,
+  input: ManifestInputFile[],
+): Promise<{ deployment: DeploymentRow; missing: string[] }> {
+  if (!ACCEPTS_MANIFEST.has(deployment.status)) {
+    throw new ApiError("conflict", `The deployment is ${deployment.status}; it takes no manifest now.`);
+  }
+  const files = buildManifestFiles(deps, input);
+  const stored = await deps.storage.get(storageKeys.manifest(project.id, deployment.id));
+  if (stored) {
+    const previous = await stored.json<{ files: unknown }>();
+    if (JSON.stringify(previous.files) !== JSON.stringify(files)) {
+      throw new ApiError("conflict", "This build already submitted a different manifest.");
+    }
+  } else {
+    await writeManifest(deps.storage, project.id, { version: 1, deploymentId: deployment.id, files });
+  }
+  const updated = await changeStatus(deps, deployment.id, "uploading", deps.now(), () => true, {
+    fileCount: input.length,
+    totalBytes: input.reduce((sum, f) => sum + f.size, 0),
+  });
+  if (!updated) throw new ApiError("conflict", "The deployment finished while its manifest arrived.");
+  const missing = await missingHashes(deps, project.id, [...manifestBlobSizes(Object.values(files)).keys()]);
+  return { deployment: updated, missing };
+}

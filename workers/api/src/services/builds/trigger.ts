@@ -1,0 +1,82 @@
+import { type DeploymentSource, deployments } from "@miaobu/db";
+import { newId, randomBase32 } from "@miaobu/shared";
+import { eq } from "drizzle-orm";
+import type { Deps } from "../../env.ts";
+import { ApiError } from "../../errors.ts";
+import type { DeploymentRow } from "../deployments/present.ts";
+import type { ProjectRow } from "../projects/present.ts";
+import type { Scheduler } from "./clients.ts";
+import { enterPhase } from "./phases.ts";
+import { changeStatus } from "./status.ts";
+
+export interface TriggerInput {
+  branch?: string | undefined;
+  commit?: string | null | undefined;
+  source: DeploymentSource;
+  createdBy: string | null;
+}
+
+/**
+ * Decides whether a project may start another build now. The per-project rate limit of deploy triggers
+ * (a later issue) plugs in here, for the API, the CLI and deploy hooks alike.
+ */
+export interface TriggerGate {
+  admit(project: ProjectRow): Promise<void>;
+}
+
+/** Admits every trigger, until rate limiting arrives. */
+export const openGate: TriggerGate = { admit: async () => {} };
+
+/** Writes a `queued` build deployment and hands it to the project's coordinator. 409 without a git URL. */
+export async function triggerBuild(
+  deps: Pick<Deps, "db" | "now"> & { scheduler: Scheduler; gate: TriggerGate },
+  project: ProjectRow,
+  input: TriggerInput,
+): Promise<DeploymentRow> {
+  if (!project.gitUrl) {
+    throw new ApiError(
+      "conflict",
+      "The project has no git repository to build; set one with `PATCH /api/v1/projects/:project` { gitUrl }.",
+    );
+  }
+  await deps.gate.admit(project);
+  const at = deps.now();
+  const branch = input.branch ?? project.productionBranch;
+  const row: DeploymentRow = {
+    id: newId("deployment", at),
+    projectId: project.id,
+    shortId: randomBase32(8),
+    status: "queued",
+    environment: branch === project.productionBranch ? "production" : "preview",
+    branch,
+    commitSha: input.commit ?? null,
+    commitMessage: null,
+    source: input.source,
+    createdBy: input.createdBy,
+    fileCount: 0,
+    totalBytes: 0,
+    errorMessage: null,
+    framework: project.framework,
+    phases: JSON.stringify(enterPhase([], "queued", at)),
+    callbackTokenHash: null,
+    rulesReport: null,
+    heartbeatAt: null,
+    startedAt: null,
+    finishedAt: null,
+    createdAt: at,
+    readyAt: null,
+    promotedAt: null,
+  };
+  await deps.db.insert(deployments).values(row);
+  try {
+    await deps.scheduler.enqueue(project.id, row.id);
+  } catch (error) {
+    // A queued row nobody coordinates would wait forever; fail it so the user sees why.
+    await changeStatus(deps, row.id, "failed", deps.now(), () => true, {
+      errorMessage: "The build could not be scheduled; try again.",
+    });
+    throw error;
+  }
+  const current = await deps.db.select().from(deployments).where(eq(deployments.id, row.id)).get();
+  return current ?? row;
+}
