@@ -10,6 +10,7 @@ const PROBLEMS = {
   token_expired: { status: 401, title: "The token has expired" },
   invalid_credentials: { status: 401, title: "Wrong email or password" },
   forbidden: { status: 403, title: "Not allowed" },
+  insufficient_scope: { status: 403, title: "The token lacks the scope this needs" },
   not_found: { status: 404, title: "Not found" },
   conflict: { status: 409, title: "Conflict" },
   payload_too_large: { status: 413, title: "Payload too large" },
@@ -18,6 +19,7 @@ const PROBLEMS = {
   hash_mismatch: { status: 422, title: "The body does not match its hash" },
   missing_blobs: { status: 422, title: "Some files were never uploaded" },
   internal: { status: 500, title: "Internal error" },
+  bad_gateway: { status: 502, title: "A service behind the API failed" },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
 
 export type ErrorCode = keyof typeof PROBLEMS;

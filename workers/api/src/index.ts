@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { createApp } from "./app.ts";
+import { analyzeRoutes } from "./routes/analyze.ts";
 import { auth, me } from "./routes/auth.ts";
 import { buildRoutes } from "./routes/builds.ts";
 import { callbackRoutes, settleAfterFinalize } from "./routes/callbacks.ts";
@@ -22,6 +23,7 @@ const routes = app
   .use("/api/v1/deployments/:id/finalize", settleAfterFinalize)
   .route("/api/v1", deploymentRoutes)
   .route("/api/v1", buildRoutes)
+  .route("/api/v1", analyzeRoutes)
   .route("/api/v1", logRoutes)
   .route("/api/v1/builds", callbackRoutes)
   .route("/api/v1/hooks", hookRoutes);

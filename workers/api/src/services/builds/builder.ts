@@ -117,15 +117,22 @@ function isNamespace(value: unknown): value is DurableObjectNamespace {
  * `container` starts one Container per build (named by the deployment id) through the `BUILDER` binding.
  */
 export function builderFromEnv(env: Env, config: BuildConfig): BuilderClient {
+  const { base, targetFor } = builderTarget(env, config);
+  return new HttpBuilder(base, config.builderSecret, targetFor);
+}
+
+/** How to reach the builder: its base URL and the HTTP target for a given build (or analysis) name. */
+export function builderTarget(
+  env: Env,
+  config: BuildConfig,
+): { base: string; targetFor: (name: string) => HttpTarget } {
   if (config.builder === "container") {
     const namespace: unknown = Reflect.get(env, "BUILDER");
     if (!isNamespace(namespace)) {
       throw new Error('MIAOBU_BUILDER is "container" but there is no BUILDER Container binding');
     }
     // The Container class forwards fetch to the builder's port; the host part of the URL is not used.
-    return new HttpBuilder("http://builder", config.builderSecret, (id) =>
-      namespace.get(namespace.idFromName(id)),
-    );
+    return { base: "http://builder", targetFor: (id) => namespace.get(namespace.idFromName(id)) };
   }
-  return new HttpBuilder(config.builderUrl, config.builderSecret, () => ({ fetch: (r) => fetch(r) }));
+  return { base: config.builderUrl, targetFor: () => ({ fetch: (r) => fetch(r) }) };
 }
