@@ -3,6 +3,8 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ROOT } from "../scripts/platform.ts";
+import { apiSection, runApiBench } from "./api.ts";
+import { buildSection, runBuildBench } from "./build.ts";
 import { FILES, runDeployBench, TOTAL_BYTES } from "./deploy.ts";
 import { routerBenchOptions, routerSection, runRouterBench } from "./router.ts";
 
@@ -70,7 +72,16 @@ console.log(
 );
 const router = await runRouterBench((line) => console.log(`  ${line}`), routerOptions);
 
-await fs.writeFile(path.join(ROOT, "docs/PERFORMANCE.md"), doc + routerSection(router));
+console.log(`bench/build: ${iterations} rounds`);
+const builds = await runBuildBench(iterations, (line) => console.log(`  ${line}`));
+
+console.log("bench/api");
+const apiResult = await runApiBench((line) => console.log(`  ${line}`));
+
+await fs.writeFile(
+  path.join(ROOT, "docs/PERFORMANCE.md"),
+  doc + routerSection(router) + buildSection(builds) + apiSection(apiResult),
+);
 console.log(
   `full ${seconds(full)}, one file changed ${seconds(changed)} (${(full / changed).toFixed(1)}× faster)`,
 );

@@ -10,4 +10,9 @@ if (!existsSync(bundle)) {
   process.exit(1);
 }
 const { main } = await import(bundle.href);
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// A finished command exits at once: a WebSocket still closing or an idle keep-alive connection must not
+// hold it open. Wait for the output to be written first.
+await new Promise((resolve) => process.stdout.write("", resolve));
+await new Promise((resolve) => process.stderr.write("", resolve));
+process.exit(code);

@@ -76,8 +76,12 @@ async function stream(client: ApiClient, deploymentId: string, options: FollowOp
       let error: string | null = null;
       ws.addEventListener("message", (event) => {
         const message = JSON.parse(String(event.data)) as LogMessage;
-        if (message.type === "end") status = message.status;
-        else if (message.seq > after) {
+        if (message.type === "end") {
+          // Done: don't wait for the closing handshake, which a client may take seconds to finish.
+          status = message.status;
+          resolve({ status, error });
+          ws.close();
+        } else if (message.seq > after) {
           after = message.seq;
           const text = message.lines.map((line) => `${line.text}\n`).join("");
           written += text.length;
