@@ -29,6 +29,7 @@ if (!writeTypes) {
     "workers/api",
     "workers/router",
     "cli",
+    "web",
     "scripts",
   ]) {
     steps.push({

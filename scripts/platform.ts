@@ -293,6 +293,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           MIAOBU_BUILDER: "url",
           BUILDER_URL: `http://${host}:${options.builderPort}`,
           BUILDER_SECRET: builderSecret,
+          // GitHub sign-in, import and webhooks appear when its OAuth app and webhook secret are configured.
+          ...pick(process.env, [
+            "GITHUB_CLIENT_ID",
+            "GITHUB_CLIENT_SECRET",
+            "GITHUB_WEBHOOK_SECRET",
+            "GITHUB_URL",
+            "GITHUB_API_URL",
+          ]),
           ...options.apiVars,
         }),
         await workerOptions(router, routerEntry, options.routerPort, host, {

@@ -1,5 +1,5 @@
 import { ApiError, CliError, ConnectionError, type Problem } from "./errors";
-import type { Deployment, Project, UploadLimits, User } from "./types";
+import type { Deployment, EnvVar, Project, TokenInfo, UploadLimits, User } from "./types";
 
 /**
  * How a request is retried. `rate-limit`: only a 429 (the request was refused, so sending it again is
@@ -271,6 +271,47 @@ export class ApiClient {
       throw new ApiError(response.status, problem);
     }
     return { text: await response.text(), status: response.headers.get("x-deployment-status") ?? "" };
+  }
+
+  /** `GET /api/v1/projects/:project/env`. */
+  listEnv(project: string) {
+    return this.request<{ variables: EnvVar[] }>(
+      "GET",
+      `/api/v1/projects/${encodeURIComponent(project)}/env`,
+      {
+        notFound: projectNotFound(project),
+      },
+    );
+  }
+
+  /** `PUT /api/v1/projects/:project/env/:environment/:key`. */
+  setEnv(project: string, environment: string, key: string, value: string, secret: boolean) {
+    const path = `/api/v1/projects/${encodeURIComponent(project)}/env/${environment}/${encodeURIComponent(key)}`;
+    return this.request<{ variable: EnvVar }>("PUT", path, {
+      json: { value, secret },
+      notFound: projectNotFound(project),
+    });
+  }
+
+  /** `DELETE /api/v1/projects/:project/env/:environment/:key`; 404 when the variable is not set. */
+  unsetEnv(project: string, environment: string, key: string) {
+    const path = `/api/v1/projects/${encodeURIComponent(project)}/env/${environment}/${encodeURIComponent(key)}`;
+    return this.request<undefined>("DELETE", path);
+  }
+
+  listTokens() {
+    return this.request<{ tokens: TokenInfo[] }>("GET", "/api/v1/tokens");
+  }
+
+  /** `POST /api/v1/tokens`: the secret is in this answer only. */
+  createToken(body: { name: string; scopes: string[]; expiresInDays: number }) {
+    return this.request<TokenInfo & { token: string }>("POST", "/api/v1/tokens", { json: body });
+  }
+
+  revokeToken(id: string) {
+    return this.request<undefined>("DELETE", `/api/v1/tokens/${encodeURIComponent(id)}`, {
+      notFound: `token "${id}" not found (run \`miaobu tokens list\`)`,
+    });
   }
 
   /** The WebSocket URL of a build log and the headers that authenticate it. */

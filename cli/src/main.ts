@@ -11,6 +11,7 @@ import { cancel, deployHook, trigger } from "./commands/builds";
 import { deploy } from "./commands/deploy";
 import { deployments } from "./commands/deployments";
 import { detect } from "./commands/detect";
+import { envList, envSet, envUnset } from "./commands/env";
 import { login } from "./commands/login";
 import { logout } from "./commands/logout";
 import { logs } from "./commands/logs";
@@ -18,6 +19,7 @@ import { projectsCreate, projectsDelete, projectsList } from "./commands/project
 import { projectsUpdate } from "./commands/projects-update";
 import { promote } from "./commands/promote";
 import { rollback } from "./commands/rollback";
+import { tokensCreate, tokensList, tokensRevoke } from "./commands/tokens";
 import { whoami } from "./commands/whoami";
 import { DEFAULT_API } from "./config";
 import { describeError, EXIT_OK, EXIT_USAGE, UsageError } from "./errors";
@@ -42,9 +44,19 @@ export const COMMANDS: readonly Command[] = [
   logs,
   cancel,
   deployHook,
+  envList,
+  envSet,
+  envUnset,
+  tokensList,
+  tokensCreate,
+  tokensRevoke,
 ];
 
-const GROUPS: Record<string, string> = { projects: "Create, list, update and delete projects" };
+const GROUPS: Record<string, string> = {
+  projects: "Create, list, update and delete projects",
+  env: "List, set and unset a project's environment variables",
+  tokens: "List, create and revoke API tokens",
+};
 
 /** Runs the CLI with `argv` (without `node` and the script) and returns the exit code. */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {

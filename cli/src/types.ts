@@ -58,3 +58,23 @@ export interface UploadLimits {
   maxBatchBytes: number;
   maxBatchFiles: number;
 }
+
+/** An environment variable; `value` is null for secrets. */
+export interface EnvVar {
+  key: string;
+  environment: "production" | "preview";
+  secret: boolean;
+  value: string | null;
+  updatedAt: string;
+}
+
+/** An API token as listed (never its secret). */
+export interface TokenInfo {
+  id: string;
+  name: string;
+  scopes: string[];
+  expiresAt: string;
+  lastUsedAt: string | null;
+  createdAt: string;
+  current: boolean;
+}

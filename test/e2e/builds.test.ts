@@ -96,7 +96,7 @@ describe("builds from git", () => {
   }, 120_000);
 
   it("fails a broken build with the reason and leaves production alone", async () => {
-    await git.commit("site", siteFiles("broken", "node -e \"process.exit(3)\""), "broken");
+    await git.commit("site", siteFiles("broken", 'node -e "process.exit(3)"'), "broken");
     const res = await runCli(t, ["trigger", project, "--follow"]);
     expect(res.code).toBe(1);
     const list = await runCli(t, ["deployments", project, "--json"]);

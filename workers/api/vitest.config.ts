@@ -2,6 +2,7 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { startBuilderStub } from "./vitest.builder-stub.ts";
+import { startGitHubStub, webhookExamples } from "./vitest.github-stub.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -10,6 +11,8 @@ export default defineConfig(async () => {
   // A recording stand-in for our own builder (docs/builder-protocol.md), for these unit tests only; the
   // real builder is tested end to end with the platform.
   const builderUrl = await startBuilderStub();
+  // GitHub is a third-party SaaS, so its stand-in is a fake speaking its wire format.
+  const githubUrl = await startGitHubStub("test-client-id", "test-client-secret");
   return {
     plugins: [
       cloudflareTest({
@@ -24,10 +27,28 @@ export default defineConfig(async () => {
             BUILDER_SECRET: "test-builder-secret",
             // Storage is isolated per test, so a test that starts three builds meets the global limit.
             MIAOBU_MAX_CONCURRENT_BUILDS: "2",
+            GITHUB_CLIENT_ID: "test-client-id",
+            GITHUB_CLIENT_SECRET: "test-client-secret",
+            GITHUB_WEBHOOK_SECRET: "test-webhook-secret",
+            GITHUB_URL: githubUrl,
+            GITHUB_API_URL: githubUrl,
+            GITHUB_EXAMPLES: webhookExamples(),
+            // Every suite shares one client address and makes many requests; the rate-limit tests build their
+            // own low limits (test/rate-limit*.test.ts), so here the limiter runs but never refuses.
+            MIAOBU_RATE_LIMIT_LOGIN: "100000/1m",
+            MIAOBU_RATE_LIMIT_UNAUTHENTICATED: "100000/1m",
+            MIAOBU_RATE_LIMIT_API: "100000/1m",
+            MIAOBU_RATE_LIMIT_DEPLOY: "100000/1m",
+            MIAOBU_RATE_LIMIT_BLOBS: "100000/1m",
           },
         },
       }),
     ],
-    test: { setupFiles: ["./test/setup.ts"] },
+    test: {
+      setupFiles: ["./test/setup.ts"],
+      // One JSON line per request (middleware/logging.ts) would bury the test output; test/logging.test.ts
+      // checks those lines itself.
+      onConsoleLog: (log: string) => !log.includes('"msg":"request"'),
+    },
   };
 });

@@ -36,8 +36,31 @@ export const users = sqliteTable("users", {
   name: text("name").notNull(),
   passwordHash: text("password_hash"),
   isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
+  /** The linked GitHub account (numeric id, stable across renames) and its OAuth token, AES-GCM encrypted. */
+  githubId: integer("github_id").unique(),
+  githubLogin: text("github_login"),
+  githubTokenEncrypted: text("github_token_encrypted"),
   createdAt: integer("created_at").notNull(),
 });
+
+/** What an API token may do; sessions may do everything. */
+export const TOKEN_SCOPES = ["read", "deploy", "admin"] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+/** Console sessions: the cookie's JWT names one of these rows, so logging out revokes it server-side. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
 
 export const apiTokens = sqliteTable(
   "api_tokens",
@@ -48,6 +71,8 @@ export const apiTokens = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     tokenHash: text("token_hash").notNull().unique(),
+    /** JSON array of `TOKEN_SCOPES`; tokens issued by `auth/login` have all of them. */
+    scopes: text("scopes").notNull().default('["read","deploy","admin"]'),
     expiresAt: integer("expires_at").notNull(),
     lastUsedAt: integer("last_used_at"),
     revokedAt: integer("revoked_at"),
@@ -84,10 +109,18 @@ export const projects = sqliteTable(
     previewPasswordHash: text("preview_password_hash"),
     /** Days a file of the previous production deployment is still served after a new one (version skew). */
     skewProtectionDays: integer("skew_protection_days").notNull().default(7),
+    /** The imported GitHub repository (numeric id, stable across renames) and its repository webhook. */
+    githubRepoId: integer("github_repo_id"),
+    githubRepoFullName: text("github_repo_full_name"),
+    githubHookId: integer("github_hook_id"),
+    /** Build previews of pull requests from forks (their code is untrusted; off by default). */
+    githubForkPullRequests: integer("github_fork_pull_requests", { mode: "boolean" })
+      .notNull()
+      .default(false),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("projects_owner_idx").on(t.ownerId)],
+  (t) => [index("projects_owner_idx").on(t.ownerId), index("projects_github_repo_idx").on(t.githubRepoId)],
 );
 
 export const deployments = sqliteTable(
@@ -124,6 +157,8 @@ export const deployments = sqliteTable(
     readyAt: integer("ready_at"),
     /** Last time this deployment became production; orders the production history used by rollback. */
     promotedAt: integer("promoted_at"),
+    /** The GitHub pull request a preview was built for. */
+    pullRequest: integer("pull_request"),
   },
   (t) => [
     index("deployments_project_created_idx").on(t.projectId, t.createdAt),
@@ -166,4 +201,47 @@ export const blobs = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.hash] })],
+);
+
+/** A project's environment variables; values are AES-GCM encrypted under `MIAOBU_ENCRYPTION_KEY`. */
+export const envVars = sqliteTable(
+  "env_vars",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    environment: text("environment", { enum: ENVIRONMENTS }).notNull(),
+    key: text("key").notNull(),
+    valueEncrypted: text("value_encrypted").notNull(),
+    secret: integer("secret", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.environment, t.key] })],
+);
+
+/** GitHub webhook deliveries already handled, by `X-GitHub-Delivery`, so a redelivery does nothing twice. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    event: text("event").notNull(),
+    outcome: text("outcome"),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [index("webhook_deliveries_received_idx").on(t.receivedAt)],
+);
+
+/** The one comment Miaobu keeps on a pull request per project, edited in place on each new commit. */
+export const githubPullRequestComments = sqliteTable(
+  "github_pull_request_comments",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    number: integer("number").notNull(),
+    commentId: integer("comment_id").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.number] })],
 );

@@ -6,6 +6,7 @@ export const ID_PREFIXES = {
   token: "tok",
   project: "prj",
   deployment: "dpl",
+  session: "ses",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -1,3 +1,4 @@
+import type { TokenScope } from "@miaobu/db";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 
 /** Limits and URLs of this deployment of Miaobu, parsed once from the Worker's vars. */
@@ -17,6 +18,10 @@ export interface Config {
   tokenTtlMs: number;
   /** Builds and their coordination (docs/builder-protocol.md). */
   builds: BuildConfig;
+  /** Keys from secrets: the session JWT's HMAC key and the AES-GCM key for secrets at rest. */
+  keys: KeyConfig;
+  /** GitHub's OAuth app and webhooks; null when not configured (the platform runs without GitHub). */
+  github: GitHubConfig | null;
 }
 
 /** How builds are started and watched. */
@@ -34,6 +39,25 @@ export interface BuildConfig {
   heartbeatTimeoutMs: number;
   /** How long a finished build's log stays in its Durable Object (the text stays in storage). */
   logRetentionMs: number;
+}
+
+/** Key material, from secrets (`wrangler secret put`); wrangler.toml holds local development values only. */
+export interface KeyConfig {
+  /** HS256 key of session JWTs (`MIAOBU_SESSION_SECRET`). */
+  sessionKey: Uint8Array;
+  /** 32-byte AES-GCM key for env var values and GitHub tokens (`MIAOBU_ENCRYPTION_KEY`, base64). */
+  encryptionKey: Uint8Array;
+}
+
+/** GitHub OAuth app and webhooks (`GITHUB_*` vars); GitHub Enterprise Server or a test stand-in by URL. */
+export interface GitHubConfig {
+  clientId: string;
+  clientSecret: string;
+  webhookSecret: string;
+  /** Web URL, for the OAuth authorize and token endpoints: `https://github.com`. */
+  url: string;
+  /** REST API base: `https://api.github.com`, or `https://ghe.example.com/api/v3`. */
+  apiUrl: string;
 }
 
 /** What every service takes: storage, clock and configuration, never globals. */
@@ -58,12 +82,21 @@ export interface AppEnv {
     deps: Deps;
     user: AuthUser;
     tokenId: string;
+    /** What the credential may do: a session has every scope, an API token those it was created with. */
+    scopes: readonly TokenScope[];
+    /** Set when the request was authenticated with the session cookie rather than a token. */
+    sessionId?: string;
     /** Set when the request was authenticated with a deployment's callback token (`mbd_…`). */
     callback?: { deploymentId: string; projectId: string };
   };
 }
 
 const MIB = 1024 * 1024;
+
+function optionalVar(env: Env, name: string): string {
+  const value: unknown = Reflect.get(env, name);
+  return typeof value === "string" ? value.trim() : "";
+}
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === "") return fallback;
@@ -87,6 +120,46 @@ export function parseConfig(env: Env): Config {
     maxManifestBytes: 8 * MIB,
     tokenTtlMs: positiveInt("MIAOBU_TOKEN_TTL_DAYS", env.MIAOBU_TOKEN_TTL_DAYS, 90) * 24 * 60 * 60 * 1000,
     builds: parseBuildConfig(env),
+    keys: parseKeyConfig(env, sites.hostname),
+    github: parseGitHubConfig(env),
+  };
+}
+
+// The development values in wrangler.toml; a deployment that serves sites anywhere but localhost must set
+// its own (`wrangler secret put`), so a forgotten secret fails loudly instead of signing with a public key.
+const DEV_SESSION_SECRET = "dev-session-secret-change-me-in-production";
+const DEV_ENCRYPTION_KEY = "bWlhb2J1LWxvY2FsLWRldi1lbmNyeXB0aW9uLWtleSE=";
+
+function parseKeyConfig(env: Env, sitesBase: string): KeyConfig {
+  const session = optionalVar(env, "MIAOBU_SESSION_SECRET");
+  if (session.length < 32) throw new Error("MIAOBU_SESSION_SECRET must be at least 32 characters");
+  const raw = optionalVar(env, "MIAOBU_ENCRYPTION_KEY");
+  if (sitesBase !== "localhost" && (session === DEV_SESSION_SECRET || raw === DEV_ENCRYPTION_KEY)) {
+    throw new Error(
+      "MIAOBU_SESSION_SECRET and MIAOBU_ENCRYPTION_KEY still have their development values; set them with `wrangler secret put`",
+    );
+  }
+  let key: Uint8Array;
+  try {
+    key = Uint8Array.from(atob(raw), (ch) => ch.charCodeAt(0));
+  } catch {
+    key = new Uint8Array();
+  }
+  if (key.byteLength !== 32) throw new Error("MIAOBU_ENCRYPTION_KEY must be 32 bytes, base64-encoded");
+  return { sessionKey: new TextEncoder().encode(session), encryptionKey: key };
+}
+
+function parseGitHubConfig(env: Env): GitHubConfig | null {
+  const clientId = optionalVar(env, "GITHUB_CLIENT_ID");
+  const clientSecret = optionalVar(env, "GITHUB_CLIENT_SECRET");
+  const webhookSecret = optionalVar(env, "GITHUB_WEBHOOK_SECRET");
+  if (!clientId || !clientSecret || !webhookSecret) return null;
+  return {
+    clientId,
+    clientSecret,
+    webhookSecret,
+    url: new URL(optionalVar(env, "GITHUB_URL") || "https://github.com").origin,
+    apiUrl: (optionalVar(env, "GITHUB_API_URL") || "https://api.github.com").replace(/\/+$/, ""),
   };
 }
 

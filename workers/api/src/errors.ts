@@ -1,5 +1,6 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { routePath } from "hono/route";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError, type z } from "zod";
 import type { AppEnv } from "./env.ts";
@@ -18,8 +19,10 @@ const PROBLEMS = {
   invalid_input: { status: 422, title: "The input is invalid" },
   hash_mismatch: { status: 422, title: "The body does not match its hash" },
   missing_blobs: { status: 422, title: "Some files were never uploaded" },
+  rate_limited: { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal error" },
   bad_gateway: { status: 502, title: "A service behind the API failed" },
+  unavailable: { status: 503, title: "Temporarily unavailable" },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
 
 export type ErrorCode = keyof typeof PROBLEMS;
@@ -138,7 +141,8 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
       level: "error",
       requestId: c.get("requestId"),
       method: c.req.method,
-      path: c.req.path,
+      // The route's pattern, not the path: a deploy hook's secret is in its path.
+      route: routePath(c, -1),
       error: err instanceof Error ? err.message : String(err),
       stack: err instanceof Error ? err.stack : undefined,
     }),

@@ -1,24 +1,41 @@
-import { sql } from "drizzle-orm";
 import { createApp } from "./app.ts";
+import { bodyLimits } from "./middleware/body-limits.ts";
+import { requestLog } from "./middleware/logging.ts";
+import { rateLimit } from "./middleware/rate-limit.ts";
+import { consoleCors, securityHeaders } from "./middleware/security-headers.ts";
+import { openApiRoutes } from "./openapi/routes.ts";
 import { analyzeRoutes } from "./routes/analyze.ts";
 import { auth, me } from "./routes/auth.ts";
 import { buildRoutes } from "./routes/builds.ts";
 import { callbackRoutes, settleAfterFinalize } from "./routes/callbacks.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
+import { envRoutes } from "./routes/env.ts";
+import { githubAuthRoutes } from "./routes/github.ts";
+import { githubImportRoutes } from "./routes/github-import.ts";
+import { healthRoutes } from "./routes/health.ts";
 import { hookRoutes } from "./routes/hooks.ts";
 import { logRoutes } from "./routes/logs.ts";
 import { projectRoutes } from "./routes/projects.ts";
+import { sessionRoutes } from "./routes/session.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
+import { githubWebhookRoutes } from "./routes/webhooks.ts";
 
 const app = createApp();
+// Outermost first: the log line sees the final answer, every answer gets the security headers, CORS answers
+// preflights before anything is charged, oversized bodies are refused before they count against a quota.
+app.use(requestLog, securityHeaders, consoleCors, bodyLimits, rateLimit());
 
 const routes = app
-  .get("/healthz", async (c) => {
-    await c.get("deps").db.run(sql`select 1`);
-    return c.json({ status: "ok" as const });
-  })
+  .route("/", healthRoutes)
+  .route("/api/v1", openApiRoutes)
   .route("/api/v1/auth", auth)
+  .route("/api/v1/auth", sessionRoutes)
+  .route("/api/v1/auth/github", githubAuthRoutes)
+  .route("/api/v1/github", githubImportRoutes)
   .route("/api/v1/me", me)
+  .route("/api/v1/tokens", tokenRoutes)
   .route("/api/v1/projects", projectRoutes)
+  .route("/api/v1/projects", envRoutes)
   // Before the deployment routes, so it wraps the builder's finalize.
   .use("/api/v1/deployments/:id/finalize", settleAfterFinalize)
   .route("/api/v1", deploymentRoutes)
@@ -26,7 +43,8 @@ const routes = app
   .route("/api/v1", analyzeRoutes)
   .route("/api/v1", logRoutes)
   .route("/api/v1/builds", callbackRoutes)
-  .route("/api/v1/hooks", hookRoutes);
+  .route("/api/v1/hooks", hookRoutes)
+  .route("/api/v1/hooks", githubWebhookRoutes);
 
 /** The API's routes and types, for a typed client (`hc<AppType>`). */
 export type AppType = typeof routes;

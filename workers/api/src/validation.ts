@@ -5,6 +5,7 @@ import type { ZodType, z } from "zod";
 import type { AppEnv } from "./env.ts";
 import { ApiError, zodFieldErrors } from "./errors.ts";
 import { mediaType, readBody } from "./lib/body.ts";
+import { checkJson } from "./middleware/body-limits.ts";
 
 // Wrong shapes are 400; right shapes with wrong values (too long, bad format) are 422, as docs/api.md says.
 const SHAPE_ISSUES = new Set(["invalid_type", "unrecognized_keys", "invalid_union", "invalid_key"]);
@@ -37,13 +38,16 @@ const SMALL_BODY_BYTES = 64 * 1024;
 export function jsonBody(maxBytes: (c: Context<AppEnv>) => number = () => SMALL_BODY_BYTES) {
   return createMiddleware<AppEnv>(async (c, next) => {
     if (c.req.raw.body === null) return next();
-    if (mediaType(c.req.header("Content-Type")) !== "application/json") {
+    // A bodiless POST from a browser arrives as an empty stream without a Content-Type: that is "no body".
+    const empty = c.req.header("Content-Length") === "0";
+    if (!empty && mediaType(c.req.header("Content-Type")) !== "application/json") {
       throw new ApiError(
         "unsupported_media_type",
         "Send the body as JSON with Content-Type: application/json.",
       );
     }
     const bytes = await readBody(c.req.raw, maxBytes(c), "The request body");
+    if (bytes.byteLength > 0) checkJson(bytes);
     c.req.raw = new Request(c.req.raw, { body: bytes.byteLength > 0 ? bytes : "{}" });
     await next();
   });

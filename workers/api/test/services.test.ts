@@ -13,10 +13,27 @@ describe("parseConfig", () => {
     const local = parseConfig({ ...base, MIAOBU_SITES_URL: "http://localhost:8788" } as Env);
     expect(siteUrl(local, "a.localhost")).toBe("http://a.localhost:8788");
     expect(local.sitesBase).toBe("localhost");
-    const prod = parseConfig({ ...base, MIAOBU_SITES_URL: "https://miaobu.app" } as unknown as Env);
+    const secrets = {
+      MIAOBU_SESSION_SECRET: "a-production-session-secret-of-enough-length",
+      MIAOBU_ENCRYPTION_KEY: btoa("a production key of 32 bytes!!!!"),
+    };
+    const prod = parseConfig({
+      ...base,
+      ...secrets,
+      MIAOBU_SITES_URL: "https://miaobu.app",
+    } as unknown as Env);
     expect(prod.sitesBase).toBe("miaobu.app");
     expect(siteUrl(prod, "a.miaobu.app")).toBe("https://a.miaobu.app");
     expect(prod.tokenTtlMs).toBe(86_400_000);
+  });
+
+  it("refuses the development session and encryption keys outside localhost", () => {
+    expect(() => parseConfig({ ...base, MIAOBU_SITES_URL: "https://miaobu.app" } as unknown as Env)).toThrow(
+      /development values/,
+    );
+    expect(() => parseConfig({ ...base, MIAOBU_ENCRYPTION_KEY: "c2hvcnQ=" } as unknown as Env)).toThrow(
+      /MIAOBU_ENCRYPTION_KEY/,
+    );
   });
 
   it("fails loudly on a malformed limit", () => {

@@ -11,6 +11,7 @@ import { buildRequestFor, claimStart, unclaimStart } from "../services/builds/st
 import { changeStatus, markReadyFinished } from "../services/builds/status.ts";
 import { newCallbackToken } from "../services/builds/token.ts";
 import type { DeploymentRow } from "../services/deployments/present.ts";
+import { reportToGitHub } from "../services/github/feedback.ts";
 
 interface QueueRow extends Record<string, SqlStorageValue> {
   deployment_id: string;
@@ -176,6 +177,9 @@ export class ProjectCoordinator extends DurableObject<Env> {
     await markReadyFinished(this.deps, row, Date.now());
     this.forget(row.id);
     await this.endLog(projectId, row.id, row.status, note);
+    const project = await this.deps.db.select().from(projects).where(eq(projects.id, projectId)).get();
+    // Not awaited: the next build need not wait for GitHub (reportToGitHub never throws).
+    if (project?.githubRepoFullName) this.ctx.waitUntil(reportToGitHub(this.deps, project, row));
     await this.pump(projectId);
   }
 

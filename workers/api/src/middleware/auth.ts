@@ -2,19 +2,35 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { authenticateCallback, CALLBACK_TOKEN_PREFIX } from "../services/builds/token.ts";
+import { requireSameOrigin, sessionCookie } from "../services/sessions/cookie.ts";
+import { authenticateSession } from "../services/sessions/session.ts";
 import { authenticateToken } from "../services/tokens/authenticate.ts";
+import { ALL_SCOPES, requireScope } from "../services/tokens/scopes.ts";
 
 // The upload routes a build's callback token (`mbd_…`) may use besides /api/v1/builds/:id/*, for its own
 // deployment only: the blobs and finalize steps of the upload protocol.
 const CALLBACK_UPLOAD_PATH = /^\/api\/v1\/deployments\/([^/]+)\/(?:blobs(?:\/[^/]+)?|finalize)$/;
 
 /**
- * Requires `Authorization: Bearer mb_…` and sets `user` and `tokenId`. On the blob and finalize routes a
- * build's callback token (`mbd_…`) is accepted too, for its own deployment only, and sets `callback`.
+ * Requires `Authorization: Bearer mb_…` or the console's session cookie, and sets `user`, `tokenId` and
+ * `scopes`; then checks the scope the route needs. On the blob and finalize routes a build's callback token
+ * (`mbd_…`) is accepted too, for its own deployment only, and sets `callback`.
  */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const header = c.req.header("Authorization") ?? "";
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  const header = c.req.header("Authorization");
+  const cookie = header === undefined ? sessionCookie(c) : undefined;
+  if (cookie !== undefined) {
+    const writes = !["GET", "HEAD"].includes(c.req.method) || c.req.header("Upgrade") !== undefined;
+    if (writes) requireSameOrigin(c);
+    const { user, sessionId } = await authenticateSession(c.get("deps"), cookie);
+    c.set("user", user);
+    c.set("tokenId", `session:${sessionId}`);
+    c.set("sessionId", sessionId);
+    c.set("scopes", ALL_SCOPES);
+    await next();
+    return;
+  }
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? "");
   if (!match?.[1]) {
     throw new ApiError(
       "unauthorized",
@@ -27,11 +43,14 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
     c.set("user", user);
     c.set("tokenId", `callback:${deployment.id}`);
     c.set("callback", { deploymentId: deployment.id, projectId: deployment.projectId });
+    c.set("scopes", ["deploy"]);
     await next();
     return;
   }
-  const { user, tokenId } = await authenticateToken(c.get("deps"), match[1]);
+  const { user, tokenId, scopes } = await authenticateToken(c.get("deps"), match[1]);
+  requireScope(scopes, c.req.method, c.req.path);
   c.set("user", user);
   c.set("tokenId", tokenId);
+  c.set("scopes", scopes);
   await next();
 });

@@ -2,11 +2,12 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
 import { requireAuth } from "../middleware/auth.ts";
+import { revokeSession } from "../services/sessions/session.ts";
 import { login } from "../services/tokens/login.ts";
 import { revokeToken } from "../services/tokens/revoke.ts";
 import { jsonBody, validate } from "../validation.ts";
 
-const loginBody = z.strictObject({
+export const loginBody = z.strictObject({
   email: z.string().min(1).max(254),
   password: z.string().min(1).max(1024),
   tokenName: z.string().max(100).optional(),
@@ -19,7 +20,9 @@ export const auth = new Hono<AppEnv>()
     return c.json(issued, 201);
   })
   .post("/logout", requireAuth, async (c) => {
-    await revokeToken(c.get("deps"), c.get("user").id, c.get("tokenId"));
+    const sessionId = c.get("sessionId");
+    if (sessionId) await revokeSession(c.get("deps"), c.get("user").id, sessionId);
+    else await revokeToken(c.get("deps"), c.get("user").id, c.get("tokenId"));
     return c.body(null, 204);
   });
 

@@ -3,10 +3,11 @@ import { z } from "zod";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { requireAuth } from "../middleware/auth.ts";
+import { triggerGate } from "../middleware/rate-limit.ts";
 import { schedulerOf } from "../services/builds/clients.ts";
 import { removeDeployHook, rotateDeployHook } from "../services/builds/hooks.ts";
 import { isFinal } from "../services/builds/phases.ts";
-import { openGate, triggerBuild } from "../services/builds/trigger.ts";
+import { triggerBuild } from "../services/builds/trigger.ts";
 import { findDeployment } from "../services/deployments/find.ts";
 import { presentOne } from "../services/deployments/present.ts";
 import { findProject } from "../services/projects/find.ts";
@@ -17,7 +18,7 @@ import { branchName } from "./schemas.ts";
 /** A commit id as a trigger may name it: 7 to 64 hex digits (SHA-1 or SHA-256 object names). */
 export const commitId = z.string().regex(/^[0-9a-fA-F]{7,64}$/, "expected a hex commit id");
 
-const triggerBody = z.strictObject({ branch: branchName.optional(), commit: commitId.optional() });
+export const triggerBody = z.strictObject({ branch: branchName.optional(), commit: commitId.optional() });
 
 /** The URL a deploy hook is called at, on the API the request came to. */
 export function hookUrl(requestUrl: string, secret: string): string {
@@ -33,7 +34,7 @@ export const buildRoutes = new Hono<AppEnv>()
     const { branch, commit } = c.req.valid("json");
     // API tokens are what the CLI uses; the console's session-authenticated trigger will say "console".
     const deployment = await triggerBuild(
-      { ...deps, scheduler: schedulerOf(c.env), gate: openGate },
+      { ...deps, scheduler: schedulerOf(c.env), gate: triggerGate(c) },
       project,
       { branch, commit, source: "cli", createdBy: user.id },
     );

@@ -12,7 +12,7 @@ import { findDeployment } from "../services/deployments/find.ts";
 import { jsonBody, validate } from "../validation.ts";
 
 // Builder-facing bodies ignore unknown fields, so a newer builder can add some without breaking builds.
-const eventBody = z.object({
+export const eventBody = z.object({
   status: z.enum([...RUNNING_STATUSES, "failed", "canceled"]),
   at: z.number().int().nonnegative().optional(),
   heartbeat: z.boolean().optional(),
@@ -36,7 +36,7 @@ const eventBody = z.object({
 const MAX_LINES = 500;
 const MAX_LOG_BATCH_BYTES = 256 * 1024;
 
-const logBody = z.object({
+export const logBody = z.object({
   seq: z.number().int().min(1).max(10_000_000),
   lines: z
     .array(
@@ -54,7 +54,7 @@ const variant = z.object({
   size: z.number().int().nonnegative(),
 });
 
-const manifestBody = z.object({
+export const manifestBody = z.object({
   files: z.array(
     z.object({
       path: z.string(),

@@ -26,7 +26,7 @@ const variant = z.strictObject({
   size: z.number().int().nonnegative(),
 });
 
-const createBody = z.strictObject({
+export const createBody = z.strictObject({
   branch: branchName.optional(),
   commitSha: z
     .string()
@@ -44,12 +44,12 @@ const createBody = z.strictObject({
   ),
 });
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().startsWith(`${ID_PREFIXES.deployment}_`).max(64).optional(),
 });
 
-const rollbackBody = z.strictObject({ deploymentId: deploymentId.optional() });
+export const rollbackBody = z.strictObject({ deploymentId: deploymentId.optional() });
 
 /** Deployments and the upload protocol, mounted at `/api/v1`. */
 export const deploymentRoutes = new Hono<AppEnv>()

@@ -2,13 +2,14 @@ import { deploymentHost } from "@miaobu/shared";
 import { Hono } from "hono";
 import { z } from "zod";
 import { type AppEnv, siteUrl } from "../env.ts";
+import { triggerGate } from "../middleware/rate-limit.ts";
 import { schedulerOf } from "../services/builds/clients.ts";
 import { projectOfHook } from "../services/builds/hooks.ts";
-import { openGate, triggerBuild } from "../services/builds/trigger.ts";
+import { triggerBuild } from "../services/builds/trigger.ts";
 import { validate } from "../validation.ts";
 import { branchName } from "./schemas.ts";
 
-const hookQuery = z.object({ branch: branchName.optional() });
+export const hookQuery = z.object({ branch: branchName.optional() });
 
 /**
  * Deploy hooks, mounted at `/api/v1/hooks`: no API token, the secret in the path is the credential. An
@@ -22,11 +23,15 @@ export const hookRoutes = new Hono<AppEnv>().post(
     const deps = c.get("deps");
     const project = await projectOfHook(deps, c.req.param("secret"));
     const { branch } = c.req.valid("query");
-    const row = await triggerBuild({ ...deps, scheduler: schedulerOf(c.env), gate: openGate }, project, {
-      branch,
-      source: "hook",
-      createdBy: null,
-    });
+    const row = await triggerBuild(
+      { ...deps, scheduler: schedulerOf(c.env), gate: triggerGate(c) },
+      project,
+      {
+        branch,
+        source: "hook",
+        createdBy: null,
+      },
+    );
     const { config } = deps;
     return c.json(
       {

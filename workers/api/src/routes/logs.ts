@@ -12,7 +12,7 @@ import { findDeployment } from "../services/deployments/find.ts";
 import { authenticateToken } from "../services/tokens/authenticate.ts";
 import { validate } from "../validation.ts";
 
-const wsQuery = z.object({
+export const wsQuery = z.object({
   after: z.coerce.number().int().min(0).max(10_000_000).default(0),
   token: z.string().max(200).optional(),
 });

@@ -11,13 +11,13 @@ import { projectSettings, projectSettingsSchema } from "../services/projects/set
 import { updateProject } from "../services/projects/update.ts";
 import { jsonBody, validate } from "../validation.ts";
 
-const createBody = z.strictObject({
+export const createBody = z.strictObject({
   // The name rules themselves are checked after trimming, so the 422 can say which one failed.
   name: z.string().max(200),
   ...projectSettings,
 });
 
-const updateBody = projectSettingsSchema;
+export const updateBody = projectSettingsSchema;
 
 /** `/api/v1/projects`. */
 export const projectRoutes = new Hono<AppEnv>()

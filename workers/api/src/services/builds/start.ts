@@ -2,6 +2,8 @@ import { deployments } from "@miaobu/db";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import type { DeploymentRow } from "../deployments/present.ts";
+import { decryptedEnvironment } from "../env/vars.ts";
+import { cloneUrlFor } from "../github/credentials.ts";
 import type { ProjectRow } from "../projects/present.ts";
 import type { BuildRequest } from "./builder.ts";
 
@@ -47,16 +49,13 @@ export async function unclaimStart({ db }: Pick<Deps, "db">, deploymentId: strin
     .where(and(eq(deployments.id, deploymentId), eq(deployments.status, "queued")));
 }
 
-/**
- * The environment variables of a build and which of them are secret. Env vars arrive with a later issue;
- * this is where they will be read (and decrypted) for the deployment's environment.
- */
+/** The decrypted environment variables of a build's environment and which of them are secret. */
 export async function buildEnvironment(
-  _deps: Pick<Deps, "db">,
-  _project: ProjectRow,
-  _environment: DeploymentRow["environment"],
+  deps: Pick<Deps, "db" | "config">,
+  project: ProjectRow,
+  environment: DeploymentRow["environment"],
 ): Promise<{ env: Record<string, string>; secretEnvKeys: string[] }> {
-  return { env: {}, secretEnvKeys: [] };
+  return decryptedEnvironment(deps, project.id, environment);
 }
 
 /** The `POST /builds` body for a deployment (docs/builder-protocol.md). */
@@ -66,14 +65,15 @@ export async function buildRequestFor(
   deployment: DeploymentRow,
   token: string,
 ): Promise<BuildRequest | null> {
-  if (!project.gitUrl) return null;
+  const url = await cloneUrlFor(deps, project);
+  if (!url) return null;
   const { env, secretEnvKeys } = await buildEnvironment(deps, project, deployment.environment);
   const { config } = deps;
   return {
     deploymentId: deployment.id,
     project: { id: project.id, name: project.slug },
     source: {
-      url: project.gitUrl,
+      url,
       branch: deployment.branch,
       commit: deployment.commitSha,
       rootDir: project.rootDir,

@@ -14,6 +14,8 @@ export interface TriggerInput {
   commit?: string | null | undefined;
   source: DeploymentSource;
   createdBy: string | null;
+  /** The GitHub pull request a preview is built for. */
+  pullRequest?: number | null | undefined;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function triggerBuild(
     createdAt: at,
     readyAt: null,
     promotedAt: null,
+    pullRequest: input.pullRequest ?? null,
   };
   await deps.db.insert(deployments).values(row);
   try {

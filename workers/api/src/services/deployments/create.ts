@@ -146,6 +146,7 @@ export async function createDeployment(
     createdAt: at,
     readyAt: null,
     promotedAt: null,
+    pullRequest: null,
   };
   // Manifest first: a deployment row never exists without its manifest.
   await writeManifest(deps.storage, project.id, { version: 1, deploymentId: row.id, files });

@@ -10,11 +10,17 @@ export interface CreateProjectInput extends ProjectSettingsInput {
   name: string;
 }
 
+/** Columns only the GitHub import sets. */
+export type GitHubColumns = Partial<
+  Pick<ProjectRow, "githubRepoId" | "githubRepoFullName" | "githubHookId" | "githubForkPullRequests">
+>;
+
 /** Creates a project; its name becomes its hostname, so it is unique across all users. */
 export async function createProject(
   { db, now }: Pick<Deps, "db" | "now">,
   ownerId: string,
   input: CreateProjectInput,
+  github: GitHubColumns = {},
 ): Promise<ProjectRow> {
   const slug = input.name.trim().toLowerCase();
   const problem = slugProblem(slug);
@@ -45,9 +51,14 @@ export async function createProject(
     notFound: "auto",
     previewPasswordHash: null,
     skewProtectionDays: 7,
+    githubRepoId: null,
+    githubRepoFullName: null,
+    githubHookId: null,
+    githubForkPullRequests: false,
     createdAt: at,
     updatedAt: at,
     ...(await settingsColumns(input)),
+    ...github,
   };
   // The unique index still guards the race between the check above and this insert.
   const inserted = await db.insert(projects).values(row).onConflictDoNothing().returning({ id: projects.id });

@@ -1,8 +1,9 @@
-import { apiTokens, users } from "@miaobu/db";
+import { apiTokens, type TokenScope, users } from "@miaobu/db";
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { AuthUser, Deps } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
 import { sha256Hex } from "../../lib/crypto.ts";
+import { parseScopes } from "./scopes.ts";
 
 // Recording every use would write on every request; a minute of precision is plenty.
 const LAST_USED_PRECISION_MS = 60_000;
@@ -11,7 +12,7 @@ const LAST_USED_PRECISION_MS = 60_000;
 export async function authenticateToken(
   { db, now }: Pick<Deps, "db" | "now">,
   token: string,
-): Promise<{ user: AuthUser; tokenId: string }> {
+): Promise<{ user: AuthUser; tokenId: string; scopes: TokenScope[] }> {
   const unknown = new ApiError("unauthorized", "The token is unknown or revoked; run `miaobu login`.");
   if (!token.startsWith("mb_") || token.length > 200) throw unknown;
   const tokenHash = await sha256Hex(token);
@@ -20,6 +21,7 @@ export async function authenticateToken(
       tokenId: apiTokens.id,
       expiresAt: apiTokens.expiresAt,
       revokedAt: apiTokens.revokedAt,
+      scopes: apiTokens.scopes,
       id: users.id,
       email: users.email,
       name: users.name,
@@ -45,5 +47,9 @@ export async function authenticateToken(
         or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, at - LAST_USED_PRECISION_MS)),
       ),
     );
-  return { user: { id: row.id, email: row.email, name: row.name }, tokenId: row.tokenId };
+  return {
+    user: { id: row.id, email: row.email, name: row.name },
+    tokenId: row.tokenId,
+    scopes: parseScopes(row.scopes),
+  };
 }

@@ -22,17 +22,27 @@ export interface IssuedToken {
   user: AuthUser;
 }
 
+/** The user with this email and password; 401 `invalid_credentials` otherwise, in the same time. */
+export async function checkPassword(
+  { db }: Pick<Deps, "db">,
+  rawEmail: string,
+  password: string,
+): Promise<AuthUser> {
+  const email = rawEmail.trim().toLowerCase();
+  const user = await db.select().from(users).where(eq(users.email, email)).get();
+  const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+  if (!user?.passwordHash || !ok) {
+    throw new ApiError("invalid_credentials", "The email or the password is wrong.");
+  }
+  return { id: user.id, email: user.email, name: user.name };
+}
+
 /** Checks the password and issues a new API token, returned once and stored only as its SHA-256. */
 export async function login(
   { db, now, config }: Pick<Deps, "db" | "now" | "config">,
   input: LoginInput,
 ): Promise<IssuedToken> {
-  const email = input.email.trim().toLowerCase();
-  const user = await db.select().from(users).where(eq(users.email, email)).get();
-  const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
-  if (!user?.passwordHash || !ok) {
-    throw new ApiError("invalid_credentials", "The email or the password is wrong.");
-  }
+  const user = await checkPassword({ db }, input.email, input.password);
   const token = `mb_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
   const at = now();
   const expiresAt = at + config.tokenTtlMs;

@@ -1,0 +1,193 @@
+// The console in a real browser against the real local platform (API, router, builder) and a real git
+// daemon: sign in, import a repository, watch the live log reach ready, open the site, roll back, manage
+// an env var and an API token, sign out.
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { htmlSite, launchBrowser, signIn } from "../support/browser.ts";
+import { GitServer } from "../support/git.ts";
+import { ADMIN_PASSWORD, expectSiteBody, startTestPlatform, type TestPlatform } from "../support/platform.ts";
+
+let t: TestPlatform;
+let git: GitServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let consoleUrl: string;
+const project = "console-site";
+
+beforeAll(async () => {
+  git = new GitServer();
+  await git.start();
+  await git.commit("site", htmlSite("version one"), "first version");
+  [t, browser] = await Promise.all([startTestPlatform(), launchBrowser()]);
+  consoleUrl = t.platform.apiUrl;
+  context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  page = await context.newPage();
+  // Confirmations (remove, revoke, cancel) are accepted; the test checks what they do.
+  page.on("dialog", (dialog) => void dialog.accept());
+  page.setDefaultTimeout(15_000);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+  git?.stop();
+});
+
+/** Fails with the console's error text when it shows one, so a failure says what the API answered. */
+async function noAlert(p: Page): Promise<void> {
+  const alerts = await p.getByRole("alert").allTextContents();
+  if (alerts.length > 0) throw new Error(`the console shows an error: ${alerts.join(" | ")}`);
+}
+
+/** Waits for the deployment page to show a final status; returns it. */
+async function finalStatus(p: Page): Promise<string> {
+  const badge = p.locator("#dep-title ~ .badge, .card .row .badge").first();
+  await p.waitForFunction(
+    () => {
+      const el = document.querySelector(".card .row .badge");
+      const status = el?.getAttribute("data-status");
+      return status === "ready" || status === "failed" || status === "canceled" || status === "superseded";
+    },
+    undefined,
+    { timeout: 60_000 },
+  );
+  return (await badge.getAttribute("data-status")) ?? "";
+}
+
+describe("the console", () => {
+  it("serves the console for any path and answers a wrong password in words", async () => {
+    await page.goto(`${consoleUrl}/projects/nothing-here`);
+    await page.getByLabel("Email").fill("admin@localhost");
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toMatch(/password/i);
+  });
+
+  it("signs in and shows the empty state with both ways to start", async () => {
+    await signIn(page, consoleUrl, ADMIN_PASSWORD);
+    await page.getByRole("heading", { name: "Start your first project" }).waitFor();
+    expect(await page.getByText("npx miaobu deploy ./dist").count()).toBe(1);
+  });
+
+  let firstDeployment = "";
+
+  it("imports a git repository, analyzes it, creates the project and streams the first build to ready", async () => {
+    await page.getByRole("link", { name: "Import a repository" }).click();
+    await page.getByLabel("Git URL").fill(git.url("site"));
+    await page.getByRole("button", { name: "Analyze" }).click();
+    await page.locator("#detected-title").waitFor();
+    expect(await page.locator(".reasons").textContent()).toMatch(/build/i);
+    expect(await page.getByLabel("Build command").inputValue()).toBe("npm run build");
+    await page.getByLabel("Project name").fill(project);
+    await page.getByRole("button", { name: "Create and deploy" }).click();
+
+    await page
+      .waitForURL(new RegExp(`/projects/${project}/deployments/dpl_`), { timeout: 20_000 })
+      .catch(async (error: unknown) => {
+        await noAlert(page);
+        throw error;
+      });
+    firstDeployment = page.url().split("/").at(-1) ?? "";
+    expect(await finalStatus(page)).toBe("ready");
+    const log = page.getByRole("log");
+    await expect.poll(() => log.textContent(), { timeout: 10_000 }).toContain("compiled main");
+    // ANSI colors become classes, not escape codes.
+    expect(await log.locator(".fg-green").first().textContent()).toBe("compiled");
+    // Streamed over the WebSocket: only its lines say which stream they came from.
+    expect(await log.locator(".line.stderr", { hasText: "a warning on stderr" }).count()).toBe(1);
+    expect(await log.textContent()).not.toContain("\u001b[");
+    await expect.poll(() => page.locator("[data-connection]").getAttribute("data-connection")).toBe("ended");
+    expect(await page.getByRole("list", { name: "Build steps" }).textContent()).toMatch(/Build\d/);
+  });
+
+  it("opens the deployment's own URL in the browser", async () => {
+    const href = await page.getByTestId("deployment-url").getAttribute("href");
+    expect(href).toMatch(/^http:\/\/[a-z0-9]+--console-site\.localhost:\d+$/);
+    const site = await context.newPage();
+    await site.goto(href ?? "");
+    expect(await site.locator("h1").textContent()).toBe("version one");
+    await site.close();
+  });
+
+  it("deploys a second version from the project page and rolls production back to the first", async () => {
+    await git.commit("site", htmlSite("version two"), "second version");
+    // The first log socket is cut after its first batch: the viewer must come back with ?after=<that seq>
+    // and show every line exactly once.
+    const sockets: string[] = [];
+    await page.routeWebSocket(/\/logs\/ws/, (ws) => {
+      sockets.push(ws.url());
+      const server = ws.connectToServer();
+      const first = sockets.length === 1;
+      server.onMessage((message) => {
+        ws.send(message);
+        if (first && typeof message === "string" && message.includes('"batch"')) {
+          ws.close();
+          server.close();
+        }
+      });
+    });
+    await page.getByRole("link", { name: "Deployments" }).click();
+    await page.getByRole("button", { name: "Deploy main" }).click();
+    await page.waitForURL(
+      (url) => url.pathname.includes("/deployments/") && !url.pathname.endsWith(firstDeployment),
+    );
+    expect(await finalStatus(page)).toBe("ready");
+    const log = page.getByRole("log");
+    await expect.poll(() => log.textContent(), { timeout: 10_000 }).toContain("compiled main");
+    expect(sockets.length).toBeGreaterThanOrEqual(2);
+    expect(sockets[1]).toMatch(/after=[1-9]\d*$/);
+    expect(await log.locator(".line", { hasText: "compiled main" }).count()).toBe(1);
+    expect(await log.locator(".line", { hasText: "$ npm run build" }).count()).toBe(1);
+    await page.unrouteAll();
+    await expectSiteBody(t, `${project}.localhost`, "/", "<h1>version two</h1>");
+
+    await page.getByRole("link", { name: "Deployments" }).click();
+    const list = page.getByRole("list", { name: "Deployments" });
+    await expect.poll(() => list.locator("li.deployment").count()).toBe(2);
+    const current = list.locator("li.deployment", { hasText: "Production (current)" });
+    await current.getByRole("button", { name: "Roll back" }).click();
+    await expect
+      .poll(() => list.locator(`li[data-deployment="${firstDeployment}"] .env`).textContent())
+      .toBe("Production (current)");
+    await expectSiteBody(t, `${project}.localhost`, "/", "<h1>version one</h1>");
+  });
+
+  it("adds and removes an environment variable", async () => {
+    await page.getByRole("link", { name: "Environment variables" }).click();
+    await page.getByLabel("Name").fill("GREETING");
+    await page.getByLabel("Value").fill("hello");
+    await page.getByLabel("Environment").selectOption("production");
+    await page.getByRole("button", { name: "Save variable" }).click();
+    const row = page.getByRole("list", { name: "Production variables" }).locator('li[data-key="GREETING"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain("hello");
+    await row.getByRole("button", { name: "Remove GREETING from production" }).click();
+    await row.waitFor({ state: "detached" });
+    await page.getByRole("heading", { name: "Production" }).waitFor();
+  });
+
+  it("creates a token that works once shown, and revokes it", async () => {
+    await page.getByRole("link", { name: "Account" }).click();
+    await page.getByLabel("Name").fill("browser-ci");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const token = (await page.getByTestId("new-token").textContent()) ?? "";
+    expect(token).toMatch(/^mb_/);
+    const me = () =>
+      fetch(`${consoleUrl}/api/v1/projects`, { headers: { Authorization: `Bearer ${token}` } }).then(
+        (r) => r.status,
+      );
+    expect(await me()).toBe(200);
+    const row = page.locator("li.token", { hasText: "browser-ci" });
+    await row.getByRole("button", { name: "Revoke browser-ci" }).click();
+    await row.waitFor({ state: "detached" });
+    expect(await me()).toBe(401);
+  });
+
+  it("signs out", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in to Miaobu" }).waitFor();
+    await page.goto(consoleUrl);
+    await page.getByRole("heading", { name: "Sign in to Miaobu" }).waitFor();
+  });
+});

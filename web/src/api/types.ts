@@ -1,0 +1,126 @@
+// The shapes of docs/api.md that the console reads.
+
+export interface User {
+  id: string;
+  email: string;
+  name: string | null;
+}
+
+export type TrailingSlash = "auto" | "force-trailing-slash" | "drop-trailing-slash" | "none";
+export type NotFound = "auto" | "spa" | "404-page" | "none";
+
+export interface Project {
+  id: string;
+  name: string;
+  productionBranch: string;
+  productionDeploymentId: string | null;
+  productionUrl: string;
+  gitUrl: string | null;
+  rootDir: string | null;
+  framework: string | null;
+  installCommand: string | null;
+  buildCommand: string | null;
+  outputDir: string | null;
+  nodeVersion: string | null;
+  buildTimeoutSeconds: number;
+  hasDeployHook: boolean;
+  trailingSlash: TrailingSlash;
+  notFound: NotFound;
+  skewProtectionDays: number;
+  previewProtected: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type DeploymentStatus =
+  | "uploading"
+  | "queued"
+  | "cloning"
+  | "installing"
+  | "building"
+  | "ready"
+  | "failed"
+  | "canceled"
+  | "superseded";
+
+export const FINAL_STATUSES: readonly DeploymentStatus[] = ["ready", "failed", "canceled", "superseded"];
+
+export interface Phase {
+  name: string;
+  startedAt: number;
+  endedAt: number | null;
+}
+
+export interface Deployment {
+  id: string;
+  shortId: string;
+  projectId: string;
+  project: string;
+  status: DeploymentStatus;
+  environment: "production" | "preview";
+  branch: string;
+  commitSha: string | null;
+  commitMessage: string | null;
+  source: string;
+  fileCount: number;
+  totalBytes: number;
+  url: string;
+  aliases: string[];
+  isProduction: boolean;
+  createdAt: string;
+  readyAt: string | null;
+  errorMessage: string | null;
+  rulesReport: { file: string; line: number; message: string }[];
+  framework: string | null;
+  phases: Phase[];
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface Analysis {
+  framework: { id: string; name: string } | null;
+  installCommand: string | null;
+  buildCommand: string | null;
+  outputDir: string | null;
+  nodeVersion: string | null;
+  packageManager: string | null;
+  reasons: string[];
+}
+
+export type Environment = "production" | "preview";
+
+export interface EnvVar {
+  key: string;
+  environment: Environment;
+  secret: boolean;
+  value: string | null;
+  updatedAt: string;
+}
+
+export type Scope = "read" | "deploy" | "admin";
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  createdAt: string;
+  current: boolean;
+}
+
+export interface Providers {
+  local: boolean;
+  github: { enabled: boolean; startUrl: string | null };
+}
+
+/** One line of a build log, as the BuildLog Durable Object sends it. */
+export interface LogLine {
+  t: number;
+  stream: "stdout" | "stderr" | "system";
+  text: string;
+}
+
+export type LogMessage =
+  | { type: "batch"; seq: number; lines: LogLine[] }
+  | { type: "end"; status: DeploymentStatus };

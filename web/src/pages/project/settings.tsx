@@ -1,0 +1,187 @@
+import { useState } from "preact/hooks";
+import { useRoute } from "preact-iso";
+import { api, seg } from "../../api/client.ts";
+import type { NotFound, Project, TrailingSlash } from "../../api/types.ts";
+import { ErrorMessage } from "../../components/error-message.tsx";
+import { TextField } from "../../components/field.tsx";
+import { DeleteProject, PreviewPassword } from "../../components/project-danger.tsx";
+import { ProjectFrame, useProject } from "../../components/project-frame.tsx";
+import { BusyButton } from "../../components/ui.tsx";
+import { useAction } from "../../lib/hooks.ts";
+
+type TextKey =
+  | "gitUrl"
+  | "productionBranch"
+  | "rootDir"
+  | "installCommand"
+  | "buildCommand"
+  | "outputDir"
+  | "nodeVersion";
+
+const TEXT_FIELDS: { key: TextKey; label: string; hint: string }[] = [
+  { key: "gitUrl", label: "Git URL", hint: "https://, http:// or git://; empty to build nothing from git." },
+  {
+    key: "productionBranch",
+    label: "Production branch",
+    hint: "Its builds go to production; other branches get previews.",
+  },
+  {
+    key: "rootDir",
+    label: "Root directory",
+    hint: "The app's folder inside the repository; empty for the root.",
+  },
+  { key: "installCommand", label: "Install command", hint: "Empty: detected from the lockfile." },
+  { key: "buildCommand", label: "Build command", hint: "Empty: detected from the framework." },
+  { key: "outputDir", label: "Output folder", hint: "Relative to the root directory. Empty: detected." },
+  {
+    key: "nodeVersion",
+    label: "Node version",
+    hint: "22, 20.11, lts… Empty: .nvmrc, engines, or the default.",
+  },
+];
+
+const TRAILING: { value: TrailingSlash; label: string }[] = [
+  { value: "auto", label: "Automatic (as Cloudflare Pages)" },
+  { value: "force-trailing-slash", label: "Always add a trailing slash" },
+  { value: "drop-trailing-slash", label: "Always remove the trailing slash" },
+  { value: "none", label: "Leave URLs as they are" },
+];
+
+const NOT_FOUND: { value: NotFound; label: string }[] = [
+  { value: "auto", label: "Automatic: nearest 404.html, else single-page app" },
+  { value: "spa", label: "Single-page app: serve /index.html" },
+  { value: "404-page", label: "Nearest 404.html" },
+  { value: "none", label: "Plain 404" },
+];
+
+function initial(p: Project) {
+  return {
+    gitUrl: p.gitUrl ?? "",
+    productionBranch: p.productionBranch,
+    rootDir: p.rootDir ?? "",
+    installCommand: p.installCommand ?? "",
+    buildCommand: p.buildCommand ?? "",
+    outputDir: p.outputDir ?? "",
+    nodeVersion: p.nodeVersion ?? "",
+    buildTimeoutSeconds: String(p.buildTimeoutSeconds),
+    trailingSlash: p.trailingSlash,
+    notFound: p.notFound,
+  };
+}
+
+function SettingsForm({ project, onSaved }: { project: Project; onSaved: (p: Project) => void }) {
+  const [form, setForm] = useState(() => initial(project));
+  const [saved, setSaved] = useState(false);
+  const set = (patch: Partial<typeof form>) => {
+    setSaved(false);
+    setForm({ ...form, ...patch });
+  };
+  const save = useAction(async () => {
+    const before = initial(project);
+    const body: Record<string, string | number | null> = {};
+    for (const { key } of TEXT_FIELDS) {
+      const value = form[key].trim();
+      if (value !== before[key]) body[key] = value === "" && key !== "productionBranch" ? null : value;
+    }
+    if (form.buildTimeoutSeconds !== before.buildTimeoutSeconds)
+      body.buildTimeoutSeconds = Number(form.buildTimeoutSeconds);
+    if (form.trailingSlash !== before.trailingSlash) body.trailingSlash = form.trailingSlash;
+    if (form.notFound !== before.notFound) body.notFound = form.notFound;
+    if (Object.keys(body).length === 0) return setSaved(true);
+    const { project: updated } = await api.patch<{ project: Project }>(
+      `/projects/${seg(project.name)}`,
+      body,
+    );
+    setForm(initial(updated));
+    setSaved(true);
+    onSaved(updated);
+  });
+
+  return (
+    <form
+      class="card stack"
+      aria-labelledby="build-title"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save.run();
+      }}
+    >
+      <h2 id="build-title">Build and serving</h2>
+      <div class="cols">
+        {TEXT_FIELDS.map(({ key, label, hint }) => (
+          <TextField
+            key={key}
+            name={key}
+            label={label}
+            hint={hint}
+            value={form[key]}
+            onValue={(v) => set({ [key]: v })}
+          />
+        ))}
+        <TextField
+          name="buildTimeoutSeconds"
+          label="Build time limit (seconds)"
+          type="number"
+          min={60}
+          max={7200}
+          value={form.buildTimeoutSeconds}
+          onValue={(v) => set({ buildTimeoutSeconds: v })}
+        />
+        <label>
+          Trailing slashes
+          <select
+            name="trailingSlash"
+            value={form.trailingSlash}
+            onChange={(e) => set({ trailingSlash: e.currentTarget.value as TrailingSlash })}
+          >
+            {TRAILING.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Not found
+          <select
+            name="notFound"
+            value={form.notFound}
+            onChange={(e) => set({ notFound: e.currentTarget.value as NotFound })}
+          >
+            {NOT_FOUND.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <ErrorMessage error={save.error} />
+      {saved && !save.busy && (
+        <p role="status" class="ok-line">
+          Saved. Build settings apply from the next build.
+        </p>
+      )}
+      <BusyButton type="submit" class="primary" busy={save.busy} busyLabel="Saving…">
+        Save settings
+      </BusyButton>
+    </form>
+  );
+}
+
+/** Build and serving settings, the preview password, and deleting the project. */
+export function SettingsPage() {
+  const { params } = useRoute();
+  const project = useProject(params.name ?? "");
+  return (
+    <ProjectFrame project={project} tab="settings" title="Settings">
+      {(p) => (
+        <>
+          <SettingsForm key={p.id} project={p} onSaved={(u) => project.setData(u)} />
+          <PreviewPassword project={p} onSaved={(u) => project.setData(u)} />
+          <DeleteProject project={p} />
+        </>
+      )}
+    </ProjectFrame>
+  );
+}

@@ -1,0 +1,56 @@
+import { TOKEN_SCOPES, type TokenScope } from "@miaobu/db";
+import { ApiError } from "../../errors.ts";
+
+/** Every scope: what sessions and `auth/login` tokens have. */
+export const ALL_SCOPES: readonly TokenScope[] = TOKEN_SCOPES;
+
+// The routes that change deployments but nothing else: what CI needs. Everything else that writes is admin.
+const DEPLOY_ROUTES: readonly [method: string, path: RegExp][] = [
+  ["POST", /^\/api\/v1\/projects\/[^/]+\/deployments$/],
+  ["PUT", /^\/api\/v1\/deployments\/[^/]+\/blobs\/[^/]+$/],
+  ["POST", /^\/api\/v1\/deployments\/[^/]+\/blobs$/],
+  ["POST", /^\/api\/v1\/deployments\/[^/]+\/(?:finalize|promote|cancel)$/],
+  ["POST", /^\/api\/v1\/projects\/[^/]+\/(?:builds|rollback)$/],
+];
+
+// Reads that reveal credentials or configuration values: admin even though they are GETs.
+const ADMIN_READS = /^\/api\/v1\/(?:tokens|github)(?:\/|$)|^\/api\/v1\/projects\/[^/]+\/env(?:\/|$)/;
+
+/** The scope a request needs: `read` for GETs, `deploy` for deployment writes, `admin` for the rest. */
+export function requiredScope(method: string, path: string): TokenScope {
+  const normalized = path.length > 1 ? path.replace(/\/+$/, "") : path;
+  if (ADMIN_READS.test(normalized)) return "admin";
+  if (method === "GET" || method === "HEAD") return "read";
+  // A token may always revoke itself.
+  if (method === "POST" && normalized === "/api/v1/auth/logout") return "read";
+  if (DEPLOY_ROUTES.some(([m, p]) => m === method && p.test(normalized))) return "deploy";
+  return "admin";
+}
+
+/** Scopes are ordered: `admin` includes `deploy`, which includes `read`. */
+export function hasScope(granted: readonly TokenScope[], needed: TokenScope): boolean {
+  const rank = TOKEN_SCOPES.indexOf(needed);
+  return granted.some((scope) => TOKEN_SCOPES.indexOf(scope) >= rank);
+}
+
+/** 403 `insufficient_scope` unless `granted` covers what `method path` needs. */
+export function requireScope(granted: readonly TokenScope[], method: string, path: string): void {
+  const needed = requiredScope(method, path);
+  if (!hasScope(granted, needed)) {
+    throw new ApiError(
+      "insufficient_scope",
+      `This token has the scopes ${granted.join(", ") || "(none)"}; ${method} ${path} needs "${needed}".`,
+    );
+  }
+}
+
+/** Parses the `scopes` column; unknown entries are dropped, so a bad row grants less, never more. */
+export function parseScopes(raw: string): TokenScope[] {
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (!Array.isArray(value)) return [];
+    return TOKEN_SCOPES.filter((scope) => value.includes(scope));
+  } catch {
+    return [];
+  }
+}
