@@ -23,6 +23,8 @@ export interface PlatformOptions {
   /** Extra vars for the API Worker (tests use this to lower limits). */
   apiVars?: Record<string, string>;
   log?: (line: string) => void;
+  /** Where the Workers' own log lines go (`console.log` in a Worker); default this process's stdout/stderr. */
+  workerLog?: (entry: { level: string; message: string }) => void;
 }
 
 export interface Platform {
@@ -72,7 +74,8 @@ async function bundle(b: Bundle): Promise<string> {
   await fs.rm(b.outDir, { recursive: true, force: true });
   await run(
     path.join(ROOT, "node_modules/.bin/wrangler"),
-    ["deploy", "--dry-run", "--outdir", b.outDir, "-c", b.configPath],
+    // No container image is built locally: the builder runs as a plain process (startBuilderProcess).
+    ["deploy", "--dry-run", "--containers-rollout=none", "--outdir", b.outDir, "-c", b.configPath],
     ROOT,
   );
   return path.join(b.outDir, "index.js");
@@ -88,7 +91,9 @@ async function workerOptions(
   host: string,
   vars: Record<string, string>,
 ): Promise<WorkerOptions> {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(b.configPath);
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(b.configPath, undefined, {
+    overrides: { enableContainers: false },
+  });
   const bindings = { ...(workerOptions.bindings ?? {}), ...vars };
   return {
     ...workerOptions,
@@ -158,6 +163,10 @@ async function ensureAdmin(
     .bind(newId("user"), ADMIN_EMAIL, "Administrator", await hashPassword(chosen), Date.now())
     .run();
   return password ? null : chosen;
+}
+
+function printWorkerLog({ level, message }: { level: string; message: string }): void {
+  (level === "error" || level === "warn" ? process.stderr : process.stdout).write(`${message}\n`);
 }
 
 function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
@@ -284,8 +293,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
   const sitesUrl = `http://localhost:${options.routerPort}`;
   const mf = new Miniflare(
+    // wrangler's worker options and Miniflare's v4 options describe the same shape with different types.
     convertV4MiniflareOptions({
       resourcePersistencePath: path.join(dataDir, "state"),
+      handleStructuredLogs: options.workerLog ?? printWorkerLog,
       workers: [
         await workerOptions(api, apiEntry, options.apiPort, host, {
           MIAOBU_SITES_URL: sitesUrl,
@@ -307,7 +318,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           MIAOBU_BASE_DOMAIN: "localhost",
         }),
       ],
-    } as Parameters<typeof convertV4MiniflareOptions>[0]),
+    } as unknown as Parameters<typeof convertV4MiniflareOptions>[0]),
   );
   const builder = startBuilderProcess(dataDir, options.builderPort, host, builderSecret);
   try {

@@ -48,6 +48,12 @@ export async function startTestPlatform(apiVars?: Record<string, string>): Promi
     routerPort,
     builderPort,
     adminPassword: ADMIN_PASSWORD,
+    // The Workers' request logs would bury test output; warnings and errors still show.
+    workerLog: ({ level, message }: { level: string; message: string }) => {
+      if (process.env.MIAOBU_TEST_LOGS === "1" || level === "error" || level === "warn") {
+        process.stderr.write(`[worker ${level}] ${message}\n`);
+      }
+    },
     ...(apiVars ? { apiVars } : {}),
   };
   const handle: TestPlatform = {

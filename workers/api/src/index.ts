@@ -49,6 +49,7 @@ const routes = app
 /** The API's routes and types, for a typed client (`hc<AppType>`). */
 export type AppType = typeof routes;
 
+export { BuilderContainer } from "@miaobu/builder/container";
 export { BuildLog } from "./durable-objects/build-log.ts";
 export { ProjectCoordinator } from "./durable-objects/project-coordinator.ts";
 export { RateLimiter } from "./durable-objects/rate-limiter.ts";
