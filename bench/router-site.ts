@@ -4,6 +4,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { ROOT } from "../scripts/platform.ts";
 
 export const PAGES = 200;
@@ -128,4 +130,55 @@ export async function startCloudflarePeer(siteDir: string, workDir: string, port
     throw error;
   }
   return { port, stop };
+}
+
+/**
+ * Cloudflare's asset server on equal terms with Miaobu's router: the same assets-only configuration run in
+ * one Miniflare instance with workerd's socket exposed directly (as the local platform runs the router), so
+ * no `wrangler dev` proxy sits in front of it. A one-line Worker hands every request to the ASSETS binding.
+ */
+export async function startCloudflareDirectPeer(
+  siteDir: string,
+  workDir: string,
+  port: number,
+): Promise<Peer> {
+  const dir = path.join(workDir, "direct");
+  await fs.mkdir(dir, { recursive: true });
+  const worker = path.join(dir, "worker.js");
+  await fs.writeFile(worker, "export default { fetch: (request, env) => env.ASSETS.fetch(request) };\n");
+  const config = path.join(dir, "wrangler.toml");
+  await fs.writeFile(
+    config,
+    [
+      'name = "bench-assets-direct"',
+      'main = "worker.js"',
+      'compatibility_date = "2026-11-01"',
+      "[assets]",
+      `directory = ${JSON.stringify(siteDir)}`,
+      'binding = "ASSETS"',
+      'html_handling = "auto-trailing-slash"',
+      'not_found_handling = "404-page"',
+      "",
+    ].join("\n"),
+  );
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(config, undefined, {
+    overrides: { enableContainers: false },
+  });
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      workers: [
+        {
+          ...workerOptions,
+          name: "assets",
+          rootPath: undefined,
+          modulesRules: undefined,
+          modulesRoot: dir,
+          modules: [{ type: "ESModule", path: worker, contents: await fs.readFile(worker, "utf8") }],
+          unsafeDirectSockets: [{ host: "127.0.0.1", port }],
+        },
+      ],
+    } as unknown as Parameters<typeof convertV4MiniflareOptions>[0]),
+  );
+  await mf.ready;
+  return { port, stop: () => mf.dispose() };
 }

@@ -12,7 +12,13 @@ import {
   type TestPlatform,
 } from "../test/support/platform.ts";
 import { type LoadResult, runLoad } from "./load.ts";
-import { ENDPOINTS, generateRouterSite, PAGES, startCloudflarePeer } from "./router-site.ts";
+import {
+  ENDPOINTS,
+  generateRouterSite,
+  PAGES,
+  startCloudflareDirectPeer,
+  startCloudflarePeer,
+} from "./router-site.ts";
 
 export interface RouterBenchOptions {
   /** Seconds of load per endpoint and server (MIAOBU_BENCH_ROUTER_SECONDS, default 10). */
@@ -27,7 +33,10 @@ export interface EndpointResult {
   name: string;
   path: string;
   miaobu: LoadResult;
+  /** Cloudflare's asset server behind `wrangler dev`. */
   cloudflare: LoadResult;
+  /** The same asset server with workerd's socket exposed directly, as Miaobu's router runs locally. */
+  cloudflareDirect: LoadResult;
 }
 
 export interface RouterBenchResult {
@@ -116,9 +125,11 @@ export async function runRouterBench(
   const siteDir = path.join(workDir, "site");
   let asset: string;
   let peer: Awaited<ReturnType<typeof startCloudflarePeer>>;
+  let direct: Awaited<ReturnType<typeof startCloudflareDirectPeer>>;
   try {
     asset = await generateRouterSite(siteDir);
     peer = await startCloudflarePeer(siteDir, workDir, await freePort());
+    direct = await startCloudflareDirectPeer(siteDir, workDir, await freePort());
   } catch (error) {
     await t.stop();
     throw error;
@@ -140,16 +151,27 @@ export async function runRouterBench(
       const target = { path: endpoint.path || asset, expectStatus: endpoint.status };
       // Alternate which server goes first, so neither always runs on a warmer machine.
       const first = endpoints.length % 2 === 0;
-      const run = (which: "miaobu" | "cloudflare") =>
+      const run = (which: "miaobu" | "direct" | "cloudflare") =>
         which === "miaobu"
           ? runLoad({ ...target, port: t.routerPort, host: `${one}.localhost` }, options.connections, ms)
-          : runLoad({ ...target, port: peer.port, host: `127.0.0.1:${peer.port}` }, options.connections, ms);
-      const a = await run(first ? "miaobu" : "cloudflare");
-      const b = await run(first ? "cloudflare" : "miaobu");
-      const [miaobu, cloudflare] = first ? [a, b] : [b, a];
-      endpoints.push({ name: endpoint.name, path: target.path, miaobu, cloudflare });
+          : which === "direct"
+            ? runLoad(
+                { ...target, port: direct.port, host: `127.0.0.1:${direct.port}` },
+                options.connections,
+                ms,
+              )
+            : runLoad(
+                { ...target, port: peer.port, host: `127.0.0.1:${peer.port}` },
+                options.connections,
+                ms,
+              );
+      const a = await run(first ? "miaobu" : "direct");
+      const b = await run(first ? "direct" : "miaobu");
+      const [miaobu, cloudflareDirect] = first ? [a, b] : [b, a];
+      const cloudflare = await run("cloudflare");
+      endpoints.push({ name: endpoint.name, path: target.path, miaobu, cloudflare, cloudflareDirect });
       log(
-        `${endpoint.name}: Miaobu ${miaobu.rps.toFixed(0)} req/s p50 ${miaobu.p50Ms.toFixed(2)} ms, Cloudflare ${cloudflare.rps.toFixed(0)} req/s p50 ${cloudflare.p50Ms.toFixed(2)} ms${miaobu.errors + cloudflare.errors > 0 ? ` (errors: ${miaobu.errors}/${cloudflare.errors})` : ""}`,
+        `${endpoint.name}: Miaobu ${miaobu.rps.toFixed(0)} req/s p50 ${miaobu.p50Ms.toFixed(2)} ms, Cloudflare (direct) ${cloudflareDirect.rps.toFixed(0)} req/s p50 ${cloudflareDirect.p50Ms.toFixed(2)} ms, Cloudflare (wrangler dev) ${cloudflare.rps.toFixed(0)} req/s p50 ${cloudflare.p50Ms.toFixed(2)} ms${miaobu.errors + cloudflare.errors + cloudflareDirect.errors > 0 ? ` (errors: ${miaobu.errors}/${cloudflareDirect.errors}/${cloudflare.errors})` : ""}`,
       );
     }
     const html = { path: ENDPOINTS[0].path, expectStatus: 200 };
@@ -160,6 +182,7 @@ export async function runRouterBench(
     );
     return { options, endpoints, oneDeployment, manyDeployments };
   } finally {
+    await direct.stop();
     await peer.stop();
     await t.stop();
   }
@@ -174,26 +197,30 @@ export function routerSection(result: RouterBenchResult): string {
   const rows = result.endpoints
     .map(
       (e) =>
-        `| ${e.name} (\`${e.path}\`) | ${e.miaobu.rps.toFixed(0)} | ${e.cloudflare.rps.toFixed(0)} | **${ratio(e.miaobu.rps, e.cloudflare.rps)}** | ${ms(e.miaobu.p50Ms)} / ${ms(e.miaobu.p99Ms)} | ${ms(e.cloudflare.p50Ms)} / ${ms(e.cloudflare.p99Ms)} | ${ratio(e.cloudflare.p50Ms, e.miaobu.p50Ms)} |`,
+        `| ${e.name} (\`${e.path}\`) | ${e.miaobu.rps.toFixed(0)} | ${e.cloudflareDirect.rps.toFixed(0)} | **${ratio(e.miaobu.rps, e.cloudflareDirect.rps)}** | ${ms(e.miaobu.p50Ms)} / ${ms(e.miaobu.p99Ms)} | ${ms(e.cloudflareDirect.p50Ms)} / ${ms(e.cloudflareDirect.p99Ms)} | **${ratio(e.cloudflareDirect.p50Ms, e.miaobu.p50Ms)}** | ${e.cloudflare.rps.toFixed(0)} | ${ratio(e.miaobu.rps, e.cloudflare.rps)} |`,
     )
     .join("\n");
-  const errors = result.endpoints.reduce((n, e) => n + e.miaobu.errors + e.cloudflare.errors, 0);
+  const errors = result.endpoints.reduce(
+    (n, e) => n + e.miaobu.errors + e.cloudflare.errors + e.cloudflareDirect.errors,
+    0,
+  );
   return `
 ## bench/router: serving a site, against Cloudflare's own asset server
 
 The same generated folder (${PAGES} HTML pages of ~4 KB, 50 hashed ~20 KB JavaScript assets, a 404.html and
 a \`_redirects\` with 100 rules: 90 static, 10 dynamic) served by Miaobu's router (deployed with the CLI
-to the local platform) and by Cloudflare's static-asset server (\`wrangler dev\` on an assets-only Worker
-with \`html_handling = "auto-trailing-slash"\` and \`not_found_handling = "404-page"\`), in the same run on
-the same machine. The load generator (bench/load.ts) keeps ${options.connections} keep-alive connections
-busy for ${options.seconds} s per endpoint and server after a warm-up; the two servers take turns going
-first. Ratios are Miaobu ÷ Cloudflare for requests per second and Cloudflare ÷ Miaobu for p50, so above 1
-means Miaobu is faster. Note that \`wrangler dev\` answers through its own Node proxy in front of workerd,
-while the local platform gives the router workerd's socket directly (Miniflare's \`unsafeDirectSockets\`);
-part of the gap is that proxy, which production Cloudflare does not have.${errors > 0 ? ` **${errors} requests failed or had an unexpected status.**` : ""}
+to the local platform) and by Cloudflare's static-asset server (an assets-only Worker with
+\`html_handling = "auto-trailing-slash"\` and \`not_found_handling = "404-page"\`), in the same run on the
+same machine. Cloudflare's server runs two ways: **direct**, in Miniflare with workerd's socket exposed
+directly exactly as the local platform runs Miaobu's router (the fair comparison, bench/router-site.ts), and
+behind \`wrangler dev\`, whose own Node proxy in front of workerd costs a lot (production Cloudflare has no
+such proxy, so that column flatters Miaobu). The load generator (bench/load.ts) keeps ${options.connections}
+keep-alive connections busy for ${options.seconds} s per endpoint and server after a warm-up; Miaobu and the
+direct peer take turns going first. Ratios are Miaobu ÷ Cloudflare for requests per second and
+Cloudflare ÷ Miaobu for p50, so above 1 means Miaobu is faster.${errors > 0 ? ` **${errors} requests failed or had an unexpected status.**` : ""}
 
-| request | Miaobu req/s | Cloudflare req/s | req/s ratio | Miaobu p50 / p99 | Cloudflare p50 / p99 | p50 ratio |
-|---|---|---|---|---|---|---|
+| request | Miaobu req/s | Cloudflare direct req/s | req/s ratio | Miaobu p50 / p99 | Cloudflare direct p50 / p99 | p50 ratio | \`wrangler dev\` req/s | ratio vs \`wrangler dev\` |
+|---|---|---|---|---|---|---|---|---|
 ${rows}
 
 Route lookups do not depend on a project's size: one connection requesting the HTML page of a project with
