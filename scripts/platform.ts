@@ -4,8 +4,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
+import tls from "node:tls";
 import { hashPassword, newId, randomBase32, verifyPassword } from "@miaobu/shared";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { Agent, fetch as undiciFetch } from "undici";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
@@ -22,6 +24,12 @@ export interface PlatformOptions {
   adminPassword?: string;
   /** Extra vars for the API Worker (tests use this to lower limits). */
   apiVars?: Record<string, string>;
+  /**
+   * PEM certificates the API Worker trusts besides the public CAs, for a private ACME server such as Pebble
+   * (`MIAOBU_ACME_CA_BUNDLE`, a file path, for `npm start`). Workers cannot be given a CA per request, so the
+   * local platform sends the API's outbound requests through Node with this trust.
+   */
+  acmeCaBundle?: string;
   log?: (line: string) => void;
   /** Where the Workers' own log lines go (`console.log` in a Worker); default this process's stdout/stderr. */
   workerLog?: (entry: { level: string; message: string }) => void;
@@ -33,6 +41,8 @@ export interface Platform {
   builderUrl: string;
   /** Set when this start created the administrator with a generated password. */
   generatedAdminPassword: string | null;
+  /** Runs the API Worker's cron handler once, as the `[triggers]` schedule would. */
+  runScheduled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -105,6 +115,15 @@ async function workerOptions(
     modules: [{ type: "ESModule", path: entry, contents: await fs.readFile(entry, "utf8") }],
     unsafeDirectSockets: [{ host, port }],
   } as WorkerOptions;
+}
+
+/** An outbound fetch for a Worker that trusts `caPem` besides Node's public roots. */
+function trustingFetch(caPem: string) {
+  const dispatcher = new Agent({ connect: { ca: [...tls.rootCertificates, caPem] } });
+  return (request: Request) =>
+    undiciFetch(request as unknown as Parameters<typeof undiciFetch>[0], {
+      dispatcher,
+    }) as unknown as Promise<Response>;
 }
 
 /** Applies the D1 migrations not yet applied, recording them in `d1_migrations` as wrangler does. */
@@ -292,28 +311,37 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const [apiEntry, routerEntry] = await Promise.all([bundle(api), bundle(router)]);
 
   const sitesUrl = `http://localhost:${options.routerPort}`;
+  const caPath = process.env.MIAOBU_ACME_CA_BUNDLE;
+  const acmeCaBundle = options.acmeCaBundle ?? (caPath ? await fs.readFile(caPath, "utf8") : undefined);
   const mf = new Miniflare(
     // wrangler's worker options and Miniflare's v4 options describe the same shape with different types.
     convertV4MiniflareOptions({
       resourcePersistencePath: path.join(dataDir, "state"),
       handleStructuredLogs: options.workerLog ?? printWorkerLog,
       workers: [
-        await workerOptions(api, apiEntry, options.apiPort, host, {
-          MIAOBU_SITES_URL: sitesUrl,
-          MIAOBU_API_URL: `http://${host}:${options.apiPort}`,
-          MIAOBU_BUILDER: "url",
-          BUILDER_URL: `http://${host}:${options.builderPort}`,
-          BUILDER_SECRET: builderSecret,
-          // GitHub sign-in, import and webhooks appear when its OAuth app and webhook secret are configured.
-          ...pick(process.env, [
-            "GITHUB_CLIENT_ID",
-            "GITHUB_CLIENT_SECRET",
-            "GITHUB_WEBHOOK_SECRET",
-            "GITHUB_URL",
-            "GITHUB_API_URL",
-          ]),
-          ...options.apiVars,
-        }),
+        {
+          ...(await workerOptions(api, apiEntry, options.apiPort, host, {
+            MIAOBU_SITES_URL: sitesUrl,
+            MIAOBU_API_URL: `http://${host}:${options.apiPort}`,
+            MIAOBU_BUILDER: "url",
+            BUILDER_URL: `http://${host}:${options.builderPort}`,
+            BUILDER_SECRET: builderSecret,
+            // GitHub sign-in, import and webhooks appear when its OAuth app and webhook secret are configured.
+            ...pick(process.env, [
+              "GITHUB_CLIENT_ID",
+              "GITHUB_CLIENT_SECRET",
+              "GITHUB_WEBHOOK_SECRET",
+              "GITHUB_URL",
+              "GITHUB_API_URL",
+              "MIAOBU_DOH_URL",
+              "MIAOBU_DOMAIN_TARGET",
+              "MIAOBU_ACME_DIRECTORY",
+              "MIAOBU_ACME_EMAIL",
+            ]),
+            ...options.apiVars,
+          })),
+          ...(acmeCaBundle ? { outboundService: trustingFetch(acmeCaBundle) } : {}),
+        },
         await workerOptions(router, routerEntry, options.routerPort, host, {
           MIAOBU_BASE_DOMAIN: "localhost",
         }),
@@ -340,6 +368,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       routerUrl: sitesUrl,
       builderUrl,
       generatedAdminPassword,
+      runScheduled: async () => {
+        const worker = await mf.getWorker("api");
+        await worker.scheduled({ cron: "*/15 * * * *" });
+      },
       stop: async () => {
         await builder.stop();
         await mf.dispose();

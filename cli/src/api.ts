@@ -1,5 +1,14 @@
 import { ApiError, CliError, ConnectionError, type Problem } from "./errors";
-import type { Deployment, EnvVar, Project, TokenInfo, UploadLimits, User } from "./types";
+import type {
+  Certificate,
+  Deployment,
+  Domain,
+  EnvVar,
+  Project,
+  TokenInfo,
+  UploadLimits,
+  User,
+} from "./types";
 
 /**
  * How a request is retried. `rate-limit`: only a 429 (the request was refused, so sending it again is
@@ -297,6 +306,62 @@ export class ApiClient {
   unsetEnv(project: string, environment: string, key: string) {
     const path = `/api/v1/projects/${encodeURIComponent(project)}/env/${environment}/${encodeURIComponent(key)}`;
     return this.request<undefined>("DELETE", path);
+  }
+
+  /** `GET /api/v1/projects/:project/domains`. */
+  listDomains(project: string) {
+    return this.request<{ domains: Domain[] }>(
+      "GET",
+      `/api/v1/projects/${encodeURIComponent(project)}/domains`,
+      {
+        notFound: projectNotFound(project),
+      },
+    );
+  }
+
+  /** `POST /api/v1/projects/:project/domains`. */
+  addDomain(project: string, hostname: string, deploymentId?: string) {
+    return this.request<{ domain: Domain }>(
+      "POST",
+      `/api/v1/projects/${encodeURIComponent(project)}/domains`,
+      {
+        json: deploymentId ? { hostname, deploymentId } : { hostname },
+        notFound: projectNotFound(project),
+      },
+    );
+  }
+
+  /** `POST /api/v1/projects/:project/domains/:hostname/verify`: checks the DNS now. */
+  verifyDomain(project: string, hostname: string) {
+    const path = `/api/v1/projects/${encodeURIComponent(project)}/domains/${encodeURIComponent(hostname)}/verify`;
+    return this.request<{ domain: Domain }>("POST", path, {
+      notFound: `No domain ${hostname} in project ${project}. See \`miaobu domains list ${project}\`.`,
+    });
+  }
+
+  /** `GET` (status), `POST` (issue or renew now) `/api/v1/projects/:project/domains/:hostname/certificate`. */
+  certificate(project: string, hostname: string, issue: boolean) {
+    const path = `/api/v1/projects/${encodeURIComponent(project)}/domains/${encodeURIComponent(hostname)}/certificate`;
+    return this.request<{ certificate: Certificate | null }>(issue ? "POST" : "GET", path, {
+      notFound: `No domain ${hostname} in project ${project}. See \`miaobu domains list ${project}\`.`,
+      timeoutMs: 120_000,
+    });
+  }
+
+  /** `GET …/certificate/download`: the chain and the private key, PEM. */
+  downloadCertificate(project: string, hostname: string) {
+    const path = `/api/v1/projects/${encodeURIComponent(project)}/domains/${encodeURIComponent(hostname)}/certificate/download`;
+    return this.request<{ certificate: string; privateKey: string; expiresAt: string | null }>("GET", path, {
+      notFound: `${hostname} has no issued certificate (or is not a domain of ${project}).`,
+    });
+  }
+
+  /** `DELETE /api/v1/projects/:project/domains/:hostname`. */
+  removeDomain(project: string, hostname: string) {
+    const path = `/api/v1/projects/${encodeURIComponent(project)}/domains/${encodeURIComponent(hostname)}`;
+    return this.request<undefined>("DELETE", path, {
+      notFound: `No domain ${hostname} in project ${project}. See \`miaobu domains list ${project}\`.`,
+    });
   }
 
   listTokens() {

@@ -11,6 +11,13 @@ import { cancel, deployHook, trigger } from "./commands/builds";
 import { deploy } from "./commands/deploy";
 import { deployments } from "./commands/deployments";
 import { detect } from "./commands/detect";
+import {
+  domainsAdd,
+  domainsCertificate,
+  domainsList,
+  domainsRemove,
+  domainsVerify,
+} from "./commands/domains";
 import { envList, envSet, envUnset } from "./commands/env";
 import { login } from "./commands/login";
 import { logout } from "./commands/logout";
@@ -47,6 +54,11 @@ export const COMMANDS: readonly Command[] = [
   envList,
   envSet,
   envUnset,
+  domainsList,
+  domainsAdd,
+  domainsVerify,
+  domainsCertificate,
+  domainsRemove,
   tokensList,
   tokensCreate,
   tokensRevoke,
@@ -55,6 +67,7 @@ export const COMMANDS: readonly Command[] = [
 const GROUPS: Record<string, string> = {
   projects: "Create, list, update and delete projects",
   env: "List, set and unset a project's environment variables",
+  domains: "Add, list, verify and remove custom domains; their TLS certificates",
   tokens: "List, create and revoke API tokens",
 };
 

@@ -78,3 +78,30 @@ export interface TokenInfo {
   createdAt: string;
   current: boolean;
 }
+
+/** A custom domain (docs/custom-domains.md). */
+export interface Domain {
+  id: string;
+  hostname: string;
+  apex: boolean;
+  status: "pending" | "verified" | "misconfigured";
+  detail: string | null;
+  deploymentId: string | null;
+  serving: boolean;
+  records: { type: string; name: string; value: string; purpose: string }[];
+  certificate?: Certificate | null;
+  verifiedAt: string | null;
+  checkedAt: string | null;
+  createdAt: string;
+}
+
+/** A custom domain's TLS certificate (never its key). */
+export interface Certificate {
+  provider: "acme" | "cloudflare";
+  status: "pending" | "issued" | "failed";
+  notBefore: string | null;
+  expiresAt: string | null;
+  lastError: string | null;
+  attempts: number;
+  nextAttemptAt: string | null;
+}

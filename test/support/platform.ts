@@ -36,7 +36,10 @@ export interface TestPlatform {
 }
 
 /** Starts the platform with its state in a fresh temporary folder. */
-export async function startTestPlatform(apiVars?: Record<string, string>): Promise<TestPlatform> {
+export async function startTestPlatform(
+  apiVars?: Record<string, string>,
+  extra: { acmeCaBundle?: string } = {},
+): Promise<TestPlatform> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "miaobu-e2e-"));
   const configDir = path.join(dataDir, "cli-config");
   const apiPort = await freePort();
@@ -55,6 +58,7 @@ export async function startTestPlatform(apiVars?: Record<string, string>): Promi
       }
     },
     ...(apiVars ? { apiVars } : {}),
+    ...extra,
   };
   const handle: TestPlatform = {
     platform: await startPlatform(options),

@@ -1,7 +1,9 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { startTestDns } from "../../test/support/dns.ts";
 import { startBuilderStub } from "./vitest.builder-stub.ts";
+import { startCloudflareStub } from "./vitest.cloudflare-stub.ts";
 import { startGitHubStub, webhookExamples } from "./vitest.github-stub.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -13,6 +15,10 @@ export default defineConfig(async () => {
   const builderUrl = await startBuilderStub();
   // GitHub is a third-party SaaS, so its stand-in is a fake speaking its wire format.
   const githubUrl = await startGitHubStub("test-client-id", "test-client-secret");
+  // Domain checks ask a real DNS server on loopback (pebble-challtestsrv) through a DoH bridge.
+  const dns = await startTestDns();
+  // Cloudflare for SaaS is a third-party API: a fake speaking its wire format.
+  const cloudflareUrl = await startCloudflareStub("test-zone", "test-cloudflare-token");
   return {
     plugins: [
       cloudflareTest({
@@ -23,6 +29,7 @@ export default defineConfig(async () => {
             // Small limits so tests can pass them cheaply.
             MIAOBU_MAX_FILES: "1500",
             MIAOBU_MAX_FILE_BYTES: "65536",
+            MIAOBU_MAX_CACHE_BYTES: "65536",
             BUILDER_URL: builderUrl,
             BUILDER_SECRET: "test-builder-secret",
             // Storage is isolated per test, so a test that starts three builds meets the global limit.
@@ -33,6 +40,9 @@ export default defineConfig(async () => {
             GITHUB_URL: githubUrl,
             GITHUB_API_URL: githubUrl,
             GITHUB_EXAMPLES: webhookExamples(),
+            MIAOBU_DOH_URL: dns.dohUrl,
+            TEST_DNS_MANAGEMENT_URL: dns.managementUrl,
+            TEST_CLOUDFLARE_API_URL: cloudflareUrl,
             // Every suite shares one client address and makes many requests; the rate-limit tests build their
             // own low limits (test/rate-limit*.test.ts), so here the limiter runs but never refuses.
             MIAOBU_RATE_LIMIT_LOGIN: "100000/1m",

@@ -26,7 +26,8 @@ import { uploadDeployment } from "./upload.ts";
 export interface BuildContext {
   workDir: string;
   toolsDir: string;
-  cacheStore: CacheStore;
+  /** The dependency cache store of one build (it may use the build's callback client). */
+  cacheStore: (build: { client: CallbackClient; deploymentId: string; signal: AbortSignal }) => CacheStore;
   /** Prefix of the build users (`miaobu-build` → `miaobu-build-0`…), or null to never switch users. */
   buildUser: string | null;
   /** Operator settings written to the build's `~/.npmrc` (registry, cafile; never credentials), or null. */
@@ -74,6 +75,7 @@ export class Build {
       ...(context.logFlushMs ? { flushMs: context.logFlushMs } : {}),
       warn: context.warn,
     });
+    const cacheStore = context.cacheStore({ client, deploymentId: request.deploymentId, signal });
     const limit = request.settings.timeoutSeconds;
     const timer = setTimeout(() => this.#abort.abort(new Stop("timeout")), limit * 1000);
     const timings: string[] = [];
@@ -161,7 +163,12 @@ export class Build {
         });
         const key = cacheKey;
         const restored = await step("restore dependency cache", () =>
-          restoreDependencies(context.cacheStore, key, projectDir, box.private),
+          restoreDependencies(cacheStore, key, projectDir, box.private).catch((error: unknown) => {
+            // A cache is an optimization: without it the install does all the work, and saves a new one.
+            signal.throwIfAborted();
+            reporter.system(`warning: could not restore the dependency cache: ${String(error)}`);
+            return { hit: false, bytes: 0 };
+          }),
         );
         cacheHit = restored.hit;
         reporter.system(restored.hit ? `  cache hit (${restored.bytes} bytes)` : "  cache miss");
@@ -197,7 +204,7 @@ export class Build {
       const key = cacheKey;
       const cacheSaved =
         key && !cacheHit
-          ? saveDependencies(context.cacheStore, key, projectDir, box.private).then(
+          ? saveDependencies(cacheStore, key, projectDir, box.private).then(
               (size) => reporter.system(`Saved the dependency cache (${size} bytes)`),
               (error: unknown) =>
                 reporter.system(`warning: could not save the dependency cache: ${String(error)}`),

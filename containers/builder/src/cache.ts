@@ -4,7 +4,7 @@ import { access, copyFile, mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import * as tar from "tar";
 
-/** Where dependency cache archives live: a local folder now, the storage bucket later. */
+/** Where dependency cache archives live: the storage bucket through the API, a local folder, or both. */
 export interface CacheStore {
   /** Copies the archive stored under `key` to `file`; false when there is none. */
   get(key: string, file: string): Promise<boolean>;
@@ -71,12 +71,23 @@ export async function restoreDependencies(
   scratch: string,
 ): Promise<{ hit: boolean; bytes: number }> {
   const file = path.join(scratch, "restore.tar.gz");
-  if (!(await store.get(key, file))) return { hit: false, bytes: 0 };
-  const { size } = await stat(file);
-  // node-tar refuses absolute paths, `..` and writing through links, so an archive cannot leave `dir`.
-  await tar.x({ file, cwd: dir, preserveOwner: false, strict: false });
-  await rm(file, { force: true });
-  return { hit: true, bytes: size };
+  let extracting = false;
+  try {
+    if (!(await store.get(key, file))) return { hit: false, bytes: 0 };
+    const { size } = await stat(file);
+    extracting = true;
+    // node-tar refuses absolute paths, `..` and writing through links, so an archive cannot leave `dir`.
+    await tar.x({ file, cwd: dir, preserveOwner: false, strict: false });
+    return { hit: true, bytes: size };
+  } catch (error) {
+    // A half-extracted tree would be worse than none: the install starts clean instead.
+    if (extracting) {
+      for (const folder of CACHED_FOLDERS) await rm(path.join(dir, folder), { recursive: true, force: true });
+    }
+    throw error;
+  } finally {
+    await rm(file, { force: true });
+  }
 }
 
 /** Archives the cacheable folders of `dir` and stores them under `key`; returns the archive's size. */

@@ -54,6 +54,22 @@ export class CallbackClient {
     }
   }
 
+  /** Sends one request and hands back the response unread (for streamed bodies); the caller checks it. */
+  open(
+    method: string,
+    path: string,
+    options: { body?: RequestInit["body"]; contentType?: string; signal?: AbortSignal } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
+    if (options.contentType) headers["content-type"] = options.contentType;
+    return this.#fetch(`${this.#apiUrl}${path}`, {
+      method,
+      headers,
+      body: options.body ?? null,
+      signal: options.signal ?? null,
+    });
+  }
+
   async #once(method: string, path: string, options: SendOptions): Promise<unknown> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
     let body = options.body;

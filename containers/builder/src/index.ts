@@ -2,14 +2,17 @@ import { chmod, mkdir, stat } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import type { BuildContext } from "./build.ts";
 import { Builder } from "./builder.ts";
 import { type CacheStore, LocalCacheStore } from "./cache.ts";
+import { CallbackCacheStore, TieredCacheStore } from "./remote-cache.ts";
 import { canSwitchUser } from "./sandbox.ts";
 import { createHandler } from "./server.ts";
 
 export type { Analysis } from "./builder.ts";
 export { type CacheStore, LocalCacheStore } from "./cache.ts";
 export type { BuildEvent, BuildRequest, LogLine } from "./protocol.ts";
+export { CallbackCacheStore, TieredCacheStore } from "./remote-cache.ts";
 
 export interface BuilderOptions {
   /** Shared secret every request must carry as `Authorization: Bearer …`. */
@@ -26,8 +29,13 @@ export interface BuilderOptions {
   concurrency?: number;
   /** Prefix of the unprivileged build users when running as root (default `miaobu-build`); null never switches. */
   buildUser?: string | null;
-  /** Where dependency caches go; default a folder of `cacheDir`. */
+  /**
+   * Where dependency caches go. Default: storage through the API's cache endpoints of each build, with a
+   * folder of `cacheDir` in front when `localCache` is on. A store given here replaces both.
+   */
   cacheStore?: CacheStore;
+  /** Keep a copy of dependency caches on this machine's disk too (default true); see `TieredCacheStore`. */
+  localCache?: boolean;
   /**
    * Lines for the build's `~/.npmrc`: the machine's registry or TLS settings, which the build's scrubbed
    * environment cannot carry. Default: `cafile=$NODE_EXTRA_CA_CERTS` when that is set. Never credentials.
@@ -63,7 +71,7 @@ export async function startBuilder(options: BuilderOptions): Promise<RunningBuil
     {
       workDir: path.resolve(options.workDir),
       toolsDir,
-      cacheStore: options.cacheStore ?? new LocalCacheStore(path.join(options.cacheDir, "deps")),
+      cacheStore: cacheStores(options),
       buildUser: options.buildUser === undefined ? "miaobu-build" : options.buildUser,
       builderSecret: options.secret,
       npmrc:
@@ -97,6 +105,18 @@ export async function startBuilder(options: BuilderOptions): Promise<RunningBuil
       await builder.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** The dependency cache store of each build, from the options. */
+function cacheStores(options: BuilderOptions): BuildContext["cacheStore"] {
+  const fixed = options.cacheStore;
+  if (fixed) return () => fixed;
+  const local =
+    options.localCache === false ? null : new LocalCacheStore(path.join(options.cacheDir, "deps"));
+  return ({ client, deploymentId, signal }) => {
+    const remote = new CallbackCacheStore(client, deploymentId, signal);
+    return local ? new TieredCacheStore(local, remote) : remote;
   };
 }
 

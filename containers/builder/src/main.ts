@@ -19,6 +19,8 @@ const running = await startBuilder({
   cacheDir: env.BUILDER_CACHE_DIR ?? path.join(base, "cache"),
   ...(env.BUILDER_NPMRC !== undefined ? { npmrc: env.BUILDER_NPMRC.replaceAll("\\n", "\n") } : {}),
   ...(env.BUILDER_USER !== undefined ? { buildUser: env.BUILDER_USER === "" ? null : env.BUILDER_USER } : {}),
+  // Storage (through the API) always holds the dependency caches; this keeps a copy on the machine's disk too.
+  localCache: env.BUILDER_LOCAL_CACHE !== "0",
 });
 process.stderr.write(`[builder] listening on ${running.url}\n`);
 

@@ -22,19 +22,28 @@ export interface DeploymentRecord {
   uploaded: string[];
   status: "building" | "uploading" | "ready";
   unauthorized: number;
+  projectId: string;
 }
+
+const CACHE_PATH = /^\/api\/v1\/builds\/([^/]+)\/cache\/([^/]+)$/;
+const CACHE_KEY = /^[a-f0-9]{64}\.tar\.gz$/;
 
 export class FakeApi {
   /** Blobs stored, shared by every deployment (one project in these tests). */
   readonly blobs = new Map<string, Buffer>();
   readonly deployments = new Map<string, DeploymentRecord>();
+  /** Dependency cache archives by storage key (`projects/{projectId}/cache/{key}`). */
+  readonly caches = new Map<string, Buffer>();
+  /** `MIAOBU_MAX_CACHE_BYTES`. */
+  maxCacheBytes = 500 * 1024 * 1024;
   url = "";
   #server: Server | undefined;
   #waiters: (() => void)[] = [];
 
   /** Registers a deployment and its callback token, as the API does before calling the builder. */
-  expect(deploymentId: string, token: string): DeploymentRecord {
+  expect(deploymentId: string, token: string, projectId = "prj_test"): DeploymentRecord {
     const record: DeploymentRecord = {
+      projectId,
       token,
       events: [],
       batches: new Map(),
@@ -90,8 +99,10 @@ export class FakeApi {
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = await readBody(request);
     const url = new URL(request.url ?? "/", this.url);
+    const cache = CACHE_PATH.exec(url.pathname);
+    if (cache) return this.#cache(request, response, cache[1] ?? "", cache[2] ?? "");
+    const body = await readBody(request);
     const match =
       /^\/api\/v1\/(builds|deployments)\/([^/]+)\/(events|logs|manifest|blobs|finalize)(?:\/([0-9a-f]{64}))?$/.exec(
         url.pathname,
@@ -140,6 +151,7 @@ export class FakeApi {
         if (missing.length > 0)
           return json(response, 422, { code: "missing_blobs", missing: missing.map((h) => ({ hash: h })) });
         record.status = "ready";
+        return json(response, 200, { deployment: { status: "ready", rulesReport: [] } });
       } else return json(response, 404, { code: "not_found" });
     } catch (error) {
       return json(response, 422, { code: "invalid_input", detail: String(error) });
@@ -147,6 +159,48 @@ export class FakeApi {
       for (const waiter of this.#waiters.splice(0)) waiter();
     }
     return json(response, 201, {});
+  }
+
+  /** `GET`/`PUT /api/v1/builds/{id}/cache/{key}` as workers/api/src/routes/build-cache.ts answers them. */
+  async #cache(request: IncomingMessage, response: ServerResponse, id: string, key: string): Promise<void> {
+    const record = this.deployments.get(id);
+    const final = record?.events.some((e) => e.status === "failed" || e.status === "canceled");
+    if (
+      !record ||
+      request.headers.authorization !== `Bearer ${record.token}` ||
+      record.status === "ready" ||
+      final
+    ) {
+      if (record) record.unauthorized++;
+      request.resume();
+      return json(response, 401, { code: "unauthorized" });
+    }
+    if (!CACHE_KEY.test(key)) {
+      request.resume();
+      return json(response, 422, { code: "invalid_input" });
+    }
+    const storageKey = `projects/${record.projectId}/cache/${key}`;
+    if (request.method === "GET") {
+      const stored = this.caches.get(storageKey);
+      if (!stored) return json(response, 404, { code: "not_found" });
+      response.writeHead(200, { "content-type": "application/gzip", "content-length": stored.length });
+      response.end(stored);
+      return;
+    }
+    if (request.method !== "PUT") return json(response, 404, { code: "not_found" });
+    const declared = request.headers["content-length"];
+    if (declared === undefined) {
+      request.resume();
+      return json(response, 411, { code: "length_required" });
+    }
+    if (Number(declared) > this.maxCacheBytes) {
+      request.resume();
+      return json(response, 413, { code: "payload_too_large" });
+    }
+    const body = await readBody(request);
+    if (body.length !== Number(declared)) return json(response, 400, { code: "bad_request" });
+    this.caches.set(storageKey, body);
+    return json(response, 201, { key, size: body.length });
   }
 
   #store(record: DeploymentRecord, hash: string, bytes: Buffer): void {

@@ -37,10 +37,10 @@ afterAll(async () => {
   await rm(git.base, { recursive: true, force: true });
 });
 
-async function build(repo: string) {
+async function build(repo: string, on: RunningBuilder = builder) {
   const request = buildRequest(git, api.url, repo);
   api.expect(request.deploymentId, request.callback.token);
-  expect((await call(builder.url, secret, "POST", "/builds", request)).status).toBe(202);
+  expect((await call(on.url, secret, "POST", "/builds", request)).status).toBe(202);
   const record = await api.finished(request.deploymentId, Number(process.env.BUILD_WAIT_MS ?? 170_000));
   const log = api.logText(request.deploymentId);
   expect(record.status, log).toBe("ready");
@@ -98,6 +98,27 @@ describe("a Vite project with a real npm install", () => {
     expect(warm.log).toMatch(/up to date, audited \d+ packages|up to date in/);
     // Every blob was stored by the first build: the second uploads nothing.
     expect(warm.record.uploaded).toEqual([]);
+
+    // The archive is in storage (through the API), under the project.
+    const archives = [...api.caches.keys()];
+    expect(archives).toEqual([expect.stringMatching(/^projects\/prj_test\/cache\/[a-f0-9]{64}\.tar\.gz$/)]);
+    // A fresh builder, with empty work and cache folders (a new Container in production), restores it.
+    const fresh = await startBuilder({
+      secret,
+      port: 0,
+      workDir: path.join(dataDir, "fresh", "work"),
+      cacheDir: path.join(dataDir, "fresh", "cache"),
+      log: () => {},
+    });
+    try {
+      const again = await build("vite", fresh);
+      expect(again.log).toContain("cache hit");
+      expect(again.log).toMatch(/up to date, audited \d+ packages|up to date in/);
+      expect(again.log).not.toMatch(/added \d+ packages/);
+      expect(again.log).not.toContain("Saved the dependency cache");
+    } finally {
+      await fresh.close();
+    }
   });
 });
 
@@ -141,12 +162,19 @@ require("node:fs").mkdirSync("dist", { recursive: true });
 require("node:fs").writeFileSync("dist/index.html", "<p>" + isNumber(42) + "</p>");
 `,
     });
+    // Storage refusing the archive (413) costs the cache, never the build.
+    api.maxCacheBytes = 16;
     const first = await build("pnpm");
+    api.maxCacheBytes = 500 * 1024 * 1024;
+    expect(first.log).toContain("cache miss");
+    expect(first.log).toMatch(/warning: could not save the dependency cache: .*413/);
     expect(first.log).toContain("pnpm-lock.yaml → pnpm 9");
     expect(first.log).toMatch(/\$ pnpm install/);
     const file = first.record.manifest?.find((f) => f.path === "index.html");
     expect(api.blobs.get(file?.hash ?? "")?.toString()).toBe("<p>true</p>");
 
+    // The first build's archive was refused, so the second one saves it and the third restores it.
+    expect((await build("pnpm")).log).toContain("Saved the dependency cache");
     const second = await build("pnpm");
     expect(second.log).toContain("cache hit");
     expect(second.log).toMatch(/Already up to date|Lockfile is up to date/);

@@ -7,6 +7,7 @@ export const ID_PREFIXES = {
   project: "prj",
   deployment: "dpl",
   session: "ses",
+  domain: "dom",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -1,5 +1,6 @@
 import type { TokenScope } from "@miaobu/db";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { caaIdentitiesOf } from "./services/certificates/caa.ts";
 
 /** Limits and URLs of this deployment of Miaobu, parsed once from the Worker's vars. */
 export interface Config {
@@ -15,6 +16,8 @@ export interface Config {
   maxBatchFiles: number;
   /** Largest JSON body accepted when creating a deployment. */
   maxManifestBytes: number;
+  /** Largest dependency cache archive a build may store (`MIAOBU_MAX_CACHE_BYTES`). */
+  maxCacheBytes: number;
   tokenTtlMs: number;
   /** Builds and their coordination (docs/builder-protocol.md). */
   builds: BuildConfig;
@@ -22,6 +25,25 @@ export interface Config {
   keys: KeyConfig;
   /** GitHub's OAuth app and webhooks; null when not configured (the platform runs without GitHub). */
   github: GitHubConfig | null;
+  /** Custom domains: where DNS checks go and what domains must point at (docs/custom-domains.md). */
+  domains: DomainConfig;
+}
+
+/** Custom domains' DNS checks. */
+export interface DomainConfig {
+  /** A DNS-over-HTTPS JSON endpoint (`MIAOBU_DOH_URL`). */
+  dohUrl: string;
+  /** The hostname custom domains CNAME to, and whose addresses an apex's A/AAAA must match. */
+  target: string;
+  /** ACME directory (`MIAOBU_ACME_DIRECTORY`, default Let's Encrypt) and account email (`MIAOBU_ACME_EMAIL`). */
+  acmeDirectory: string;
+  acmeEmail: string;
+  /** CAA identities of that CA (`MIAOBU_ACME_CAA_IDENTITIES`; known for Let's Encrypt); empty skips the check. */
+  acmeCaaIdentities: string[];
+  /** Who issues certificates: Miaobu's ACME client, or Cloudflare for SaaS (`MIAOBU_TLS_PROVIDER`). */
+  tlsProvider: "acme" | "cloudflare";
+  /** Cloudflare for SaaS: API base, zone and token (`CLOUDFLARE_*`); null unless the provider is cloudflare. */
+  cloudflare: { apiUrl: string; zoneId: string; apiToken: string } | null;
 }
 
 /** How builds are started and watched. */
@@ -118,10 +140,23 @@ export function parseConfig(env: Env): Config {
     maxBatchBytes: 50 * MIB,
     maxBatchFiles: 1000,
     maxManifestBytes: 8 * MIB,
+    maxCacheBytes: positiveInt("MIAOBU_MAX_CACHE_BYTES", env.MIAOBU_MAX_CACHE_BYTES, 500 * MIB),
     tokenTtlMs: positiveInt("MIAOBU_TOKEN_TTL_DAYS", env.MIAOBU_TOKEN_TTL_DAYS, 90) * 24 * 60 * 60 * 1000,
     builds: parseBuildConfig(env),
     keys: parseKeyConfig(env, sites.hostname),
     github: parseGitHubConfig(env),
+    domains: {
+      dohUrl: new URL(optionalVar(env, "MIAOBU_DOH_URL") || "https://cloudflare-dns.com/dns-query").href,
+      target: (optionalVar(env, "MIAOBU_DOMAIN_TARGET") || `cname.${sites.hostname}`).toLowerCase(),
+      acmeDirectory:
+        optionalVar(env, "MIAOBU_ACME_DIRECTORY") || "https://acme-v02.api.letsencrypt.org/directory",
+      acmeEmail: optionalVar(env, "MIAOBU_ACME_EMAIL"),
+      acmeCaaIdentities: caaIdentitiesOf(
+        optionalVar(env, "MIAOBU_ACME_DIRECTORY") || "https://acme-v02.api.letsencrypt.org/directory",
+        optionalVar(env, "MIAOBU_ACME_CAA_IDENTITIES"),
+      ),
+      ...parseTlsProvider(env),
+    },
   };
 }
 
@@ -147,6 +182,22 @@ function parseKeyConfig(env: Env, sitesBase: string): KeyConfig {
   }
   if (key.byteLength !== 32) throw new Error("MIAOBU_ENCRYPTION_KEY must be 32 bytes, base64-encoded");
   return { sessionKey: new TextEncoder().encode(session), encryptionKey: key };
+}
+
+function parseTlsProvider(env: Env): Pick<DomainConfig, "tlsProvider" | "cloudflare"> {
+  const provider = optionalVar(env, "MIAOBU_TLS_PROVIDER") || "acme";
+  if (provider === "acme") return { tlsProvider: "acme", cloudflare: null };
+  if (provider !== "cloudflare")
+    throw new Error(`MIAOBU_TLS_PROVIDER must be "acme" or "cloudflare", got "${provider}"`);
+  const zoneId = optionalVar(env, "CLOUDFLARE_ZONE_ID");
+  const apiToken = optionalVar(env, "CLOUDFLARE_API_TOKEN");
+  if (!zoneId || !apiToken)
+    throw new Error("MIAOBU_TLS_PROVIDER=cloudflare needs CLOUDFLARE_ZONE_ID and CLOUDFLARE_API_TOKEN");
+  const apiUrl = (optionalVar(env, "CLOUDFLARE_API_URL") || "https://api.cloudflare.com/client/v4").replace(
+    /\/+$/,
+    "",
+  );
+  return { tlsProvider: "cloudflare", cloudflare: { apiUrl, zoneId, apiToken } };
 }
 
 function parseGitHubConfig(env: Env): GitHubConfig | null {

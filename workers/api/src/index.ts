@@ -6,9 +6,11 @@ import { consoleCors, securityHeaders } from "./middleware/security-headers.ts";
 import { openApiRoutes } from "./openapi/routes.ts";
 import { analyzeRoutes } from "./routes/analyze.ts";
 import { auth, me } from "./routes/auth.ts";
+import { buildCacheRoutes } from "./routes/build-cache.ts";
 import { buildRoutes } from "./routes/builds.ts";
 import { callbackRoutes, settleAfterFinalize } from "./routes/callbacks.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
+import { domainRoutes } from "./routes/domains.ts";
 import { envRoutes } from "./routes/env.ts";
 import { githubAuthRoutes } from "./routes/github.ts";
 import { githubImportRoutes } from "./routes/github-import.ts";
@@ -19,6 +21,7 @@ import { projectRoutes } from "./routes/projects.ts";
 import { sessionRoutes } from "./routes/session.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { githubWebhookRoutes } from "./routes/webhooks.ts";
+import { scheduled } from "./scheduled.ts";
 
 const app = createApp();
 // Outermost first: the log line sees the final answer, every answer gets the security headers, CORS answers
@@ -36,6 +39,7 @@ const routes = app
   .route("/api/v1/tokens", tokenRoutes)
   .route("/api/v1/projects", projectRoutes)
   .route("/api/v1/projects", envRoutes)
+  .route("/api/v1/projects", domainRoutes)
   // Before the deployment routes, so it wraps the builder's finalize.
   .use("/api/v1/deployments/:id/finalize", settleAfterFinalize)
   .route("/api/v1", deploymentRoutes)
@@ -43,6 +47,7 @@ const routes = app
   .route("/api/v1", analyzeRoutes)
   .route("/api/v1", logRoutes)
   .route("/api/v1/builds", callbackRoutes)
+  .route("/api/v1/builds", buildCacheRoutes)
   .route("/api/v1/hooks", hookRoutes)
   .route("/api/v1/hooks", githubWebhookRoutes);
 
@@ -54,4 +59,6 @@ export { BuildLog } from "./durable-objects/build-log.ts";
 export { ProjectCoordinator } from "./durable-objects/project-coordinator.ts";
 export { RateLimiter } from "./durable-objects/rate-limiter.ts";
 
-export default app;
+// The Hono app itself stays the default export (tests mount it and read its routes); workerd calls its
+// `fetch` for requests and `scheduled` for the cron trigger.
+export default Object.assign(app, { scheduled });

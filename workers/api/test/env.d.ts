@@ -5,5 +5,7 @@ declare namespace Cloudflare {
     GITHUB_WEBHOOK_SECRET: string;
     GITHUB_API_URL: string;
     GITHUB_EXAMPLES: Record<string, Record<string, unknown>[]>;
+    TEST_DNS_MANAGEMENT_URL: string;
+    TEST_CLOUDFLARE_API_URL: string;
   }
 }

@@ -1,5 +1,6 @@
 import { redirectLocation } from "@miaobu/rules";
 import { normalizeHost } from "@miaobu/shared";
+import { ACME_CHALLENGE_PREFIX, acmeChallenge } from "./acme-challenge.ts";
 import { BlobCache, type BlobSources } from "./blobs.ts";
 import { normalizeConfiguration, type RouterConfiguration } from "./config.ts";
 import { LOGIN_PATH } from "./login-page.ts";
@@ -108,6 +109,10 @@ async function handle(
   if (request.method !== "GET" && request.method !== "HEAD" && !loginPost) return methodNotAllowed();
 
   const host = normalizeHost(url.host);
+  if (!loginPost && url.pathname.startsWith(ACME_CHALLENGE_PREFIX)) {
+    const answer = await acmeChallenge(env.DB, host, url.pathname);
+    if (answer) return answer;
+  }
   const route = await resolveHost(env.DB, state.routes, host);
   if (!route) return platformNotFound();
   const preview = isPreview(route);

@@ -115,8 +115,13 @@ export class BuildLog extends DurableObject<Env> {
     return out;
   }
 
-  /** Ends the log (after the system line `note`, if any); see the class comment. Idempotent. */
-  async end(projectId: string, deploymentId: string, status: DeploymentStatus, note?: string): Promise<void> {
+  /** Ends the log (after the system line or lines `note`, if any); see the class comment. Idempotent. */
+  async end(
+    projectId: string,
+    deploymentId: string,
+    status: DeploymentStatus,
+    note?: string | readonly string[],
+  ): Promise<void> {
     if (this.meta("ended") !== undefined) return;
     if (note !== undefined || this.hasTables()) {
       this.ensureTables();
@@ -125,7 +130,12 @@ export class BuildLog extends DurableObject<Env> {
           .exec<{ n: number }>("select coalesce(max(seq), 0) as n from batches")
           .toArray();
         const seq = (last?.n ?? 0) + 1;
-        const lines: LogLine[] = [{ t: Date.now(), stream: "system", text: note }];
+        const t = Date.now();
+        const lines: LogLine[] = (typeof note === "string" ? [note] : note).map((text) => ({
+          t,
+          stream: "system",
+          text,
+        }));
         const json = JSON.stringify(lines);
         this.ctx.storage.sql.exec(
           "insert into batches (seq, lines, bytes) values (?, ?, ?)",

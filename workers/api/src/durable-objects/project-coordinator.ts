@@ -10,7 +10,7 @@ import { isFinal } from "../services/builds/phases.ts";
 import { buildRequestFor, claimStart, unclaimStart } from "../services/builds/start.ts";
 import { changeStatus, markReadyFinished } from "../services/builds/status.ts";
 import { newCallbackToken } from "../services/builds/token.ts";
-import type { DeploymentRow } from "../services/deployments/present.ts";
+import { type DeploymentRow, parseRulesReport } from "../services/deployments/present.ts";
 import { reportToGitHub } from "../services/github/feedback.ts";
 
 interface QueueRow extends Record<string, SqlStorageValue> {
@@ -176,7 +176,11 @@ export class ProjectCoordinator extends DurableObject<Env> {
   private async finished(projectId: string, row: DeploymentRow, note?: string): Promise<void> {
     await markReadyFinished(this.deps, row, Date.now());
     this.forget(row.id);
-    await this.endLog(projectId, row.id, row.status, note);
+    // The builder cannot log after finalize (its token dies), so the API adds finalize's warnings itself.
+    const warnings = parseRulesReport(row.rulesReport).map(
+      (p) => `warning: ${p.file}:${p.line}: ${p.message}`,
+    );
+    await this.endLog(projectId, row.id, row.status, note ?? (warnings.length > 0 ? warnings : undefined));
     const project = await this.deps.db.select().from(projects).where(eq(projects.id, projectId)).get();
     // Not awaited: the next build need not wait for GitHub (reportToGitHub never throws).
     if (project?.githubRepoFullName) this.ctx.waitUntil(reportToGitHub(this.deps, project, row));
@@ -187,7 +191,7 @@ export class ProjectCoordinator extends DurableObject<Env> {
     projectId: string,
     deploymentId: string,
     status: DeploymentStatus,
-    note?: string,
+    note?: string | readonly string[],
   ): Promise<void> {
     try {
       await this.logs.end(projectId, deploymentId, status, note);

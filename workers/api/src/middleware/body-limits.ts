@@ -27,6 +27,11 @@ const LARGE: { method: string; path: RegExp; max: (c: Context<AppEnv>) => number
     path: /^\/api\/v1\/(?:projects\/[^/]+\/deployments|builds\/[^/]+\/manifest)$/,
     max: (c) => c.get("deps").config.maxManifestBytes,
   },
+  {
+    method: "PUT",
+    path: /^\/api\/v1\/builds\/[^/]+\/cache\/[^/]+$/,
+    max: (c) => c.get("deps").config.maxCacheBytes,
+  },
   // GitHub sends webhook payloads of up to 25 MB.
   { method: "POST", path: /^\/api\/v1\/hooks\/github$/, max: () => 25 * MIB },
 ];

@@ -7,6 +7,7 @@ import {
 import { createBody as createProjectBody, updateBody as updateProjectBody } from "../routes/projects.ts";
 import { accountOperations } from "./operations-accounts.ts";
 import { buildOperations } from "./operations-builds.ts";
+import { domainOperations } from "./operations-domains.ts";
 import { json } from "./operations-json.ts";
 import type { Operation } from "./registry.ts";
 
@@ -212,4 +213,5 @@ export const operations: Operation[] = [
     rateLimit: ["api"],
   },
   ...buildOperations,
+  ...domainOperations,
 ];

@@ -26,10 +26,15 @@ export interface BuildLogs {
   /** Stores batch `seq` once; false when the log has ended (or the batch was refused). */
   append(deploymentId: string, seq: number, lines: LogLine[]): Promise<boolean>;
   /**
-   * Ends the log, after a last system line `note` if given: the text goes to storage, clients get
+   * Ends the log, after last system lines `note` if given: the text goes to storage, clients get
    * `{type:"end"}`, the object deletes its data later.
    */
-  end(projectId: string, deploymentId: string, status: DeploymentStatus, note?: string): Promise<void>;
+  end(
+    projectId: string,
+    deploymentId: string,
+    status: DeploymentStatus,
+    note?: string | readonly string[],
+  ): Promise<void>;
   /** The log so far as text. */
   text(deploymentId: string): Promise<string>;
   /** Hands a WebSocket upgrade request to the log. */

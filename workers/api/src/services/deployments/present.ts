@@ -28,7 +28,8 @@ export async function aliasesOf({ db }: Pick<Deps, "db">, projectId: string): Pr
 }
 
 /** Problems found in `_redirects` and `_headers` at finalize: `[{ file, line, message }]`, empty if none. */
-function parseRulesReport(text: string | null): RuleProblem[] {
+/** The `rules_report` column: the problems finalize found in `_redirects` and `_headers`. */
+export function parseRulesReport(text: string | null): RuleProblem[] {
   if (text === null) return [];
   try {
     const value: unknown = JSON.parse(text);

@@ -4,6 +4,7 @@ import { and, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Deps } from "../../env.ts";
 import { runBatch } from "../../lib/batch.ts";
+import { followProductionStatement } from "../domains/routing.ts";
 import type { ProjectRow } from "../projects/present.ts";
 import type { DeploymentRow } from "./present.ts";
 
@@ -52,7 +53,7 @@ export function upsertRoute(
 }
 
 /**
- * The statements that make a deployment production: project host, project row, and the deployment's
+ * The statements that make a deployment production: project host, custom domains, project row, and the deployment's
  * `promoted_at` (set only if it did become production). `onlyIfNewer` as for `upsertRoute`.
  */
 export function productionStatements(
@@ -63,6 +64,7 @@ export function productionStatements(
   at: number,
   onlyIfNewer = false,
 ): BatchItem<"sqlite">[] {
+  const previousUntil = at + project.skewProtectionDays * 24 * 60 * 60 * 1000;
   return [
     upsertRoute(
       db,
@@ -75,8 +77,10 @@ export function productionStatements(
         updatedAt: at,
       },
       onlyIfNewer,
-      at + project.skewProtectionDays * 24 * 60 * 60 * 1000,
+      previousUntil,
     ),
+    // Verified custom domains that follow production move with it.
+    followProductionStatement(db, project.id, deployment.id, at, previousUntil, onlyIfNewer),
     db
       .update(projects)
       .set({ productionDeploymentId: deployment.id, updatedAt: at })

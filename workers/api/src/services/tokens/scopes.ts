@@ -14,7 +14,9 @@ const DEPLOY_ROUTES: readonly [method: string, path: RegExp][] = [
 ];
 
 // Reads that reveal credentials or configuration values: admin even though they are GETs.
-const ADMIN_READS = /^\/api\/v1\/(?:tokens|github)(?:\/|$)|^\/api\/v1\/projects\/[^/]+\/env(?:\/|$)/;
+// Domains are managed with `admin` only, reads included (a certificate download carries a private key).
+const ADMIN_READS =
+  /^\/api\/v1\/(?:tokens|github)(?:\/|$)|^\/api\/v1\/projects\/[^/]+\/(?:env|domains)(?:\/|$)/;
 
 /** The scope a request needs: `read` for GETs, `deploy` for deployment writes, `admin` for the rest. */
 export function requiredScope(method: string, path: string): TokenScope {
