@@ -1,6 +1,6 @@
 // The console in a real browser against the real local platform (API, router, builder) and a real git
 // daemon: sign in, import a repository, watch the live log reach ready, open the site, roll back, manage
-// an env var and an API token, sign out.
+// an env var, a custom domain and an API token, sign out.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { htmlSite, launchBrowser, signIn } from "../support/browser.ts";
@@ -165,6 +165,50 @@ describe("the console", () => {
     await row.getByRole("button", { name: "Remove GREETING from production" }).click();
     await row.waitFor({ state: "detached" });
     await page.getByRole("heading", { name: "Production" }).waitFor();
+  });
+
+  it("adds a custom domain, shows its DNS records and pending status, and removes it", async () => {
+    await page.getByRole("link", { name: "Domains" }).click();
+    await page.getByRole("heading", { name: "Add a domain" }).waitFor();
+    const domainInput = page.getByLabel("Domain", { exact: true });
+    // A refused hostname: the API's reason, in words.
+    await domainInput.fill("*.console-site.example");
+    await page.getByRole("button", { name: "Add domain" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toMatch(/wildcard/i);
+
+    await domainInput.fill("WWW.Console-Site.Example");
+    await page.getByRole("button", { name: "Add domain" }).click();
+    const card = page
+      .getByRole("list", { name: "Custom domains" })
+      .locator('li[data-hostname="www.console-site.example"]');
+    await card.waitFor();
+    await noAlert(page);
+    expect(await card.locator(".badge[data-status]").getAttribute("data-status")).toBe("pending");
+    expect(await card.getByText("Pending verification").count()).toBe(1);
+    const records = card.getByRole("list", { name: "DNS records for www.console-site.example" });
+    const txt = records.locator('li[data-type="TXT"]');
+    expect(await txt.getByTestId("record-name").textContent()).toBe(
+      "_miaobu-challenge.www.console-site.example",
+    );
+    expect(await txt.getByTestId("record-value").textContent()).toMatch(/^miaobu-verify=/);
+    expect(await txt.getByRole("button", { name: "Copy the TXT record's name" }).count()).toBe(1);
+    // Pin it to the first deployment; the choice is kept after a reload.
+    const serves = card.getByLabel("Serves", { exact: true });
+    expect(await serves.inputValue()).toBe("");
+    await serves.selectOption(firstDeployment);
+    const save = card.getByRole("button", { name: "Save the deployment for www.console-site.example" });
+    await save.click();
+    // Saved once the button is back to "Save" and disabled: nothing left to save.
+    await expect.poll(async () => `${await save.textContent()} ${await save.isDisabled()}`).toBe("Save true");
+    await noAlert(page);
+    await page.reload();
+    await expect.poll(() => serves.inputValue()).toBe(firstDeployment);
+    expect(await card.getByRole("button", { name: "Check www.console-site.example now" }).count()).toBe(1);
+
+    await card.getByRole("button", { name: "Remove www.console-site.example" }).click();
+    await card.waitFor({ state: "detached" });
+    await page.getByText("No custom domains yet.").waitFor();
+    await noAlert(page);
   });
 
   it("creates a token that works once shown, and revokes it", async () => {

@@ -7,6 +7,7 @@ import { AccountPage } from "./pages/account.tsx";
 import { NewProjectPage } from "./pages/new-project.tsx";
 import { NotFoundPage } from "./pages/not-found.tsx";
 import { DeploymentPage } from "./pages/project/deployment.tsx";
+import { DomainsPage } from "./pages/project/domains.tsx";
 import { EnvPage } from "./pages/project/env.tsx";
 import { HooksPage } from "./pages/project/hooks.tsx";
 import { ProjectPage } from "./pages/project/overview.tsx";
@@ -69,6 +70,7 @@ export function App() {
             <Route path="/account" component={AccountPage} />
             <Route path="/projects/:name" component={ProjectPage} />
             <Route path="/projects/:name/deployments/:id" component={DeploymentPage} />
+            <Route path="/projects/:name/domains" component={DomainsPage} />
             <Route path="/projects/:name/env" component={EnvPage} />
             <Route path="/projects/:name/hooks" component={HooksPage} />
             <Route path="/projects/:name/settings" component={SettingsPage} />

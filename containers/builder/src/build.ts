@@ -21,6 +21,7 @@ import {
 import { findLockfile, runUserCommand, Stop, seconds } from "./steps.ts";
 import { resolveToolchain } from "./toolchain.ts";
 import { uploadDeployment } from "./upload.ts";
+import { leaseUserName } from "./user-lease.ts";
 
 /** What every build of a builder shares. */
 export interface BuildContext {
@@ -96,7 +97,9 @@ export class Build {
     try {
       void reporter.event("cloning");
       user =
-        canSwitchUser() && context.buildUser ? await ensureUser(`${context.buildUser}-${slot}`) : undefined;
+        canSwitchUser() && context.buildUser
+          ? await ensureUser(leaseUserName(context.buildUser, slot))
+          : undefined;
       if (user) await killUserProcesses(user.uid);
       else
         reporter.system(

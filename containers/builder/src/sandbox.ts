@@ -20,7 +20,21 @@ export const canSwitchUser = (): boolean => typeof process.getuid === "function"
 export async function ensureUser(name: string): Promise<RunAs> {
   const found = await lookupUser(name);
   if (found) return found;
-  const result = await runProcess(
+  // useradd locks /etc/passwd; another builder creating its user at the same moment makes it fail once.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const result = await createUser(name);
+    const created = await lookupUser(name);
+    if (created) return created;
+    if (attempt === 4) {
+      throw new Error(`could not create the build user ${name} (useradd exited with ${result.code})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+  }
+  throw new Error(`could not create the build user ${name}`);
+}
+
+function createUser(name: string) {
+  return runProcess(
     "useradd",
     [
       "--system",
@@ -34,10 +48,6 @@ export async function ensureUser(name: string): Promise<RunAs> {
     ],
     { cwd: "/", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } },
   );
-  const created = await lookupUser(name);
-  if (!created)
-    throw new Error(`could not create the build user ${name} (useradd exited with ${result.code})`);
-  return created;
 }
 
 async function lookupUser(name: string): Promise<RunAs | null> {

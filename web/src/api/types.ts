@@ -124,3 +124,42 @@ export interface LogLine {
 export type LogMessage =
   | { type: "batch"; seq: number; lines: LogLine[] }
   | { type: "end"; status: DeploymentStatus };
+
+export type DomainStatus = "pending" | "verified" | "misconfigured";
+
+/** A DNS record the owner of a custom domain creates at their DNS provider. */
+export interface DnsRecord {
+  type: "TXT" | "CNAME" | "ALIAS";
+  name: string;
+  value: string;
+  purpose: string;
+}
+
+export type CertificateStatus = "pending" | "issued" | "failed";
+
+export interface Certificate {
+  provider: "acme" | "cloudflare";
+  status: CertificateStatus;
+  notBefore: string | null;
+  expiresAt: string | null;
+  lastError: string | null;
+  attempts: number;
+  nextAttemptAt: string | null;
+}
+
+export interface Domain {
+  id: string;
+  hostname: string;
+  apex: boolean;
+  status: DomainStatus;
+  detail: string | null;
+  /** Pinned deployment; null follows production. */
+  deploymentId: string | null;
+  serving: boolean;
+  records: DnsRecord[];
+  verifiedAt: string | null;
+  checkedAt: string | null;
+  createdAt: string;
+  /** In list and get answers; absent from add, verify and pin answers. */
+  certificate?: Certificate | null;
+}

@@ -6,10 +6,11 @@ import { type Resource, useResource } from "../lib/hooks.ts";
 import { ErrorMessage } from "./error-message.tsx";
 import { Loading, useTitle } from "./ui.tsx";
 
-export type ProjectTab = "deployments" | "env" | "hooks" | "settings";
+export type ProjectTab = "deployments" | "domains" | "env" | "hooks" | "settings";
 
 const TABS: { tab: ProjectTab; label: string; suffix: string }[] = [
   { tab: "deployments", label: "Deployments", suffix: "" },
+  { tab: "domains", label: "Domains", suffix: "/domains" },
   { tab: "env", label: "Environment variables", suffix: "/env" },
   { tab: "hooks", label: "Deploy hooks", suffix: "/hooks" },
   { tab: "settings", label: "Settings", suffix: "/settings" },

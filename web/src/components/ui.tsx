@@ -54,7 +54,7 @@ export function BusyButton({ busy, busyLabel, children, type = "button", disable
 }
 
 /** Copies `text` to the clipboard and says so. */
-export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {
+export function CopyButton({ text, label = "Copy", what }: { text: string; label?: string; what?: string }) {
   const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
   useEffect(() => {
     if (state === "idle") return;
@@ -68,7 +68,17 @@ export function CopyButton({ text, label = "Copy" }: { text: string; label?: str
     );
   };
   return (
-    <button type="button" class="small" onClick={copy} aria-live="polite">
+    <button
+      type="button"
+      class="small"
+      onClick={copy}
+      aria-live="polite"
+      aria-label={
+        what
+          ? `${state === "copied" ? "Copied" : state === "failed" ? "Copy failed:" : label} ${what}`
+          : undefined
+      }
+    >
       {state === "copied" ? "Copied" : state === "failed" ? "Copy failed: select and copy" : label}
     </button>
   );
