@@ -2,7 +2,10 @@
 // D1 database and one R2 bucket persisted to a folder. `wrangler dev` exposes only its first Worker, so
 // the local platform drives Miniflare itself with the options wrangler derives from each wrangler.toml.
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { statSync } from "node:fs";
 import fs from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
 import { hashPassword, newId, randomBase32, verifyPassword } from "@miaobu/shared";
@@ -197,6 +200,31 @@ function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
   return out;
 }
 
+/** True when every folder from `dir` up to `/` may be traversed by other users (o+x). */
+function traversable(dir: string): boolean {
+  for (let current = dir; ; current = path.dirname(current)) {
+    try {
+      if ((statSync(current).mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+    if (current === path.dirname(current)) return true;
+  }
+}
+
+/**
+ * Where the builder keeps its work and cache folders: inside the data folder when build users (which the
+ * builder switches to when it runs as root) can reach it, else in a per-data-folder folder of the system's
+ * temporary directory, e.g. for a checkout under /root.
+ */
+function builderBase(dataDir: string): string {
+  const inside = path.join(dataDir, "builder");
+  const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (!asRoot || traversable(dataDir)) return inside;
+  const id = createHash("sha256").update(dataDir).digest("hex").slice(0, 12);
+  return path.join(os.tmpdir(), `miaobu-builder-${id}`);
+}
+
 interface BuilderProcess {
   child: ChildProcess;
   output: () => string;
@@ -208,7 +236,7 @@ interface BuilderProcess {
  * folders. Builds run under an unprivileged user when this runs as root, so the folders must be traversable.
  */
 function startBuilderProcess(dataDir: string, port: number, host: string, secret: string): BuilderProcess {
-  const base = path.join(dataDir, "builder");
+  const base = builderBase(dataDir);
   const child = spawn(process.execPath, [path.join(ROOT, "containers/builder/src/main.ts")], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],

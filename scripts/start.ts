@@ -19,6 +19,12 @@ const builderPort = port("MIAOBU_BUILDER_PORT", 8789);
 const dataDir = path.resolve(ROOT, process.env.MIAOBU_DATA_DIR ?? ".miaobu");
 const started = Date.now();
 
+/** A folder as the user would type it: relative when inside the current folder, else absolute. */
+function displayPath(dir: string): string {
+  const relative = path.relative(process.cwd(), dir);
+  return relative === "" ? "." : relative.startsWith("..") ? dir : relative;
+}
+
 try {
   const platform = await startPlatform({
     dataDir,
@@ -33,7 +39,7 @@ Miaobu is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
   API and console  ${platform.apiUrl}
   sites            http://{project}.localhost:${routerPort}
   builder          ${platform.builderUrl} (internal)
-  data             ${path.relative(process.cwd(), dataDir) || "."}
+  data             ${displayPath(dataDir)}
 `);
   if (platform.generatedAdminPassword) {
     console.log(`Created the administrator account. This password is shown only once:
