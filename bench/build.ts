@@ -3,7 +3,13 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { GitServer } from "../containers/builder/test/harness.ts";
-import { ADMIN_PASSWORD, runCli, startTestPlatform, type TestPlatform } from "../test/support/platform.ts";
+import {
+  ADMIN_PASSWORD,
+  runCli,
+  savedToken,
+  startTestPlatform,
+  type TestPlatform,
+} from "../test/support/platform.ts";
 
 /** A Vite starter with one dependency pinned; its lockfile is made once by npm. */
 function viteStarter(title: string): Record<string, string> {
@@ -52,14 +58,9 @@ async function timedTrigger(t: TestPlatform, project: string): Promise<number> {
   return performance.now() - started;
 }
 
-async function token(t: TestPlatform): Promise<string> {
-  return (JSON.parse(await fs.promises.readFile(`${t.configDir}/config.json`, "utf8")) as { token: string })
-    .token;
-}
-
 /** Connects to the live log of the latest deployment of `project` and records each CLOCK line's delay. */
 async function measureLogLatency(t: TestPlatform, project: string): Promise<number[]> {
-  const auth = await token(t);
+  const auth = await savedToken(t);
   const trigger = await fetch(`${t.platform.apiUrl}/api/v1/projects/${project}/builds`, {
     method: "POST",
     headers: { Authorization: `Bearer ${auth}`, "Content-Type": "application/json" },

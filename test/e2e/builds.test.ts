@@ -7,6 +7,7 @@ import {
   expectSiteBody,
   getSite,
   runCli,
+  savedToken,
   startTestPlatform,
   type TestPlatform,
 } from "../support/platform.ts";
@@ -47,7 +48,7 @@ describe("builds from git", () => {
   const project = "built-site";
 
   it("analyzes a repository before a project exists", async () => {
-    const token = await tokenOf(t);
+    const token = await savedToken(t);
     const res = await fetch(`${t.platform.apiUrl}/api/v1/analyze`, {
       method: "POST",
       headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
@@ -60,7 +61,7 @@ describe("builds from git", () => {
   });
 
   it("explains a repository that cannot be cloned", async () => {
-    const token = await tokenOf(t);
+    const token = await savedToken(t);
     const res = await fetch(`${t.platform.apiUrl}/api/v1/analyze`, {
       method: "POST",
       headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
@@ -107,10 +108,3 @@ describe("builds from git", () => {
     expect((await getSite(t, `${project}.localhost`, "/")).body).toBe("<h1>second build</h1>");
   }, 120_000);
 });
-
-/** The token the CLI saved at login. */
-async function tokenOf(platform: TestPlatform): Promise<string> {
-  const { readFile } = await import("node:fs/promises");
-  const config = JSON.parse(await readFile(`${platform.configDir}/config.json`, "utf8")) as { token: string };
-  return config.token;
-}

@@ -184,3 +184,11 @@ export async function expectSiteBody(
     `${host}${pathname} answered ${last?.status} ${JSON.stringify(last?.body)}, expected ${JSON.stringify(body)}`,
   );
 }
+
+/** The API token `miaobu login` saved for this platform's CLI runs. */
+export async function savedToken(t: TestPlatform): Promise<string> {
+  const config = JSON.parse(await fs.readFile(path.join(t.configDir, "config.json"), "utf8")) as {
+    token: string;
+  };
+  return config.token;
+}

@@ -1,8 +1,8 @@
 import { type DeploymentSource, deployments } from "@miaobu/db";
-import { newId, randomBase32 } from "@miaobu/shared";
 import { eq } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
+import { newDeploymentRow } from "../deployments/new-row.ts";
 import type { DeploymentRow } from "../deployments/present.ts";
 import type { ProjectRow } from "../projects/present.ts";
 import type { Scheduler } from "./clients.ts";
@@ -43,33 +43,16 @@ export async function triggerBuild(
   }
   await deps.gate.admit(project);
   const at = deps.now();
-  const branch = input.branch ?? project.productionBranch;
-  const row: DeploymentRow = {
-    id: newId("deployment", at),
-    projectId: project.id,
-    shortId: randomBase32(8),
+  const row = newDeploymentRow(project, at, {
     status: "queued",
-    environment: branch === project.productionBranch ? "production" : "preview",
-    branch,
+    branch: input.branch,
     commitSha: input.commit ?? null,
-    commitMessage: null,
     source: input.source,
     createdBy: input.createdBy,
-    fileCount: 0,
-    totalBytes: 0,
-    errorMessage: null,
     framework: project.framework,
     phases: JSON.stringify(enterPhase([], "queued", at)),
-    callbackTokenHash: null,
-    rulesReport: null,
-    heartbeatAt: null,
-    startedAt: null,
-    finishedAt: null,
-    createdAt: at,
-    readyAt: null,
-    promotedAt: null,
     pullRequest: input.pullRequest ?? null,
-  };
+  });
   await deps.db.insert(deployments).values(row);
   try {
     await deps.scheduler.enqueue(project.id, row.id);

@@ -5,8 +5,6 @@ import {
   type Manifest,
   type ManifestInputFile,
   manifestBlobSizes,
-  newId,
-  randomBase32,
 } from "@miaobu/shared";
 import type { Deps } from "../../env.ts";
 import { ApiError, type FieldError } from "../../errors.ts";
@@ -14,6 +12,7 @@ import { missingHashes } from "../blobs/missing.ts";
 import { findProject } from "../projects/find.ts";
 import type { ProjectRow } from "../projects/present.ts";
 import { writeManifest } from "./manifest.ts";
+import { newDeploymentRow } from "./new-row.ts";
 import type { DeploymentRow } from "./present.ts";
 
 export interface CreateDeploymentInput {
@@ -121,33 +120,16 @@ export async function createDeployment(
   const project = await findProject(deps, ownerId, projectKey);
   const files = buildManifestFiles(deps, input.files);
   const at = deps.now();
-  const branch = input.branch ?? project.productionBranch;
-  const row: DeploymentRow = {
-    id: newId("deployment", at),
-    projectId: project.id,
-    shortId: randomBase32(8),
+  const row = newDeploymentRow(project, at, {
     status: "uploading",
-    environment: branch === project.productionBranch ? "production" : "preview",
-    branch,
+    branch: input.branch,
     commitSha: input.commitSha ?? null,
     commitMessage: input.commitMessage ?? null,
     source: "cli",
     createdBy: ownerId,
     fileCount: input.files.length,
     totalBytes: input.files.reduce((sum, f) => sum + f.size, 0),
-    errorMessage: null,
-    framework: null,
-    phases: null,
-    callbackTokenHash: null,
-    rulesReport: null,
-    heartbeatAt: null,
-    startedAt: null,
-    finishedAt: null,
-    createdAt: at,
-    readyAt: null,
-    promotedAt: null,
-    pullRequest: null,
-  };
+  });
   // Manifest first: a deployment row never exists without its manifest.
   await writeManifest(deps.storage, project.id, { version: 1, deploymentId: row.id, files });
   await deps.db.insert(deployments).values(row);
