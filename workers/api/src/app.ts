@@ -1,4 +1,5 @@
 import { randomBase32 } from "@miaobu/shared";
+import { storageOf } from "@miaobu/storage";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -16,7 +17,7 @@ const requestId = createMiddleware<AppEnv>(async (c, next) => {
 const deps = createMiddleware<AppEnv>(async (c, next) => {
   c.set("deps", {
     db: drizzle(c.env.DB),
-    storage: c.env.STORAGE,
+    storage: storageOf(c.env),
     now: Date.now,
     config: configOf(c.env),
   });

@@ -1,4 +1,5 @@
 import type { TokenScope } from "@miaobu/db";
+import type { Storage } from "@miaobu/storage";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { caaIdentitiesOf } from "./services/certificates/caa.ts";
 
@@ -85,7 +86,7 @@ export interface GitHubConfig {
 /** What every service takes: storage, clock and configuration, never globals. */
 export interface Deps {
   db: DrizzleD1Database;
-  storage: R2Bucket;
+  storage: Storage;
   now: () => number;
   config: Config;
 }

@@ -1,3 +1,4 @@
+import { storageOf } from "@miaobu/storage";
 import { drizzle } from "drizzle-orm/d1";
 import { configOf, type Deps } from "./env.ts";
 import { renewDueCertificates } from "./services/certificates/manage.ts";
@@ -5,7 +6,7 @@ import { recheckDomains } from "./services/domains/manage.ts";
 
 /** The cron trigger (`[triggers]` in wrangler.toml): re-checks custom domains' DNS, renews certificates. */
 export async function runScheduled(env: Env, now: () => number = Date.now): Promise<void> {
-  const deps: Deps = { db: drizzle(env.DB), storage: env.STORAGE, now, config: configOf(env) };
+  const deps: Deps = { db: drizzle(env.DB), storage: storageOf(env), now, config: configOf(env) };
   const checked = await recheckDomains(deps);
   const renewed = await renewDueCertificates(deps);
   console.log(

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { domains } from "@miaobu/db";
+import { r2Storage } from "@miaobu/storage";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
@@ -20,7 +21,7 @@ function cloudflareDeps(now: () => number = Date.now, apiToken = "test-cloudflar
   const config = configOf(env);
   return {
     db: drizzle(env.DB),
-    storage: env.STORAGE,
+    storage: r2Storage(env.STORAGE),
     now,
     config: {
       ...config,

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { r2Storage } from "@miaobu/storage";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import { parseConfig, siteUrl } from "../src/env.ts";
@@ -73,7 +74,7 @@ describe("deletePrefix", () => {
       env.STORAGE.put("projects/p1/b/c", "2"),
       env.STORAGE.put("projects/p10/a", "3"),
     ]);
-    expect(await deletePrefix(env.STORAGE, "projects/p1/")).toBe(2);
+    expect(await deletePrefix(r2Storage(env.STORAGE), "projects/p1/")).toBe(2);
     expect((await env.STORAGE.list({ prefix: "projects/p1" })).objects.map((o) => o.key)).toEqual([
       "projects/p10/a",
     ]);

@@ -1,4 +1,5 @@
 import { storageKeys } from "@miaobu/shared";
+import type { Storage } from "@miaobu/storage";
 
 export interface BlobCacheOptions {
   maxBytes: number;
@@ -52,7 +53,7 @@ export class BlobCache {
 
 /** Where the router reads file bodies from, fastest first. */
 export interface BlobSources {
-  storage: R2Bucket;
+  storage: Storage;
   memory: BlobCache;
   /** The edge cache (`caches.default`), absent where there is none. */
   edge: Cache | null;

@@ -1,5 +1,6 @@
 import { redirectLocation } from "@miaobu/rules";
 import { normalizeHost } from "@miaobu/shared";
+import { storageOf } from "@miaobu/storage";
 import { ACME_CHALLENGE_PREFIX, acmeChallenge } from "./acme-challenge.ts";
 import { BlobCache, type BlobSources } from "./blobs.ts";
 import { normalizeConfiguration, type RouterConfiguration } from "./config.ts";
@@ -88,7 +89,7 @@ async function serveSite(env: Env, state: RouterState, now: number, visit: Visit
   // Version skew: a file the previous deployment had (an old tab's chunk) is still served for a while.
   const previousId = skewFallback(route, now);
   if (previousId) {
-    const previous = await loadSite(env.STORAGE, state.sites, route.projectId, previousId);
+    const previous = await loadSite(storageOf(env), state.sites, route.projectId, previousId);
     const old = previous ? resolvePath(path, previous.manifest, route.trailingSlash, true) : null;
     if (old?.kind === "file") return file(old.asset, 200);
   }
@@ -122,14 +123,14 @@ async function handle(
   }
   if (loginPost) return methodNotAllowed();
 
-  const site = await loadSite(env.STORAGE, state.sites, route.projectId, route.deploymentId);
+  const site = await loadSite(storageOf(env), state.sites, route.projectId, route.deploymentId);
   if (!site) {
     console.warn(`router: no manifest for deployment ${route.deploymentId} of ${route.projectId}`);
     return platformNotFound();
   }
   const context: SiteContext = { preview, headerMatches: site.rules.headers(host, url.pathname) };
   const sources: BlobSources = {
-    storage: env.STORAGE,
+    storage: storageOf(env),
     memory: state.blobs,
     edge: options.edgeCache === false || typeof caches === "undefined" ? null : caches.default,
     edgeOrigin: `https://${state.config.baseDomain}`,

@@ -6,6 +6,7 @@ import {
   parseRulesJson,
 } from "@miaobu/rules";
 import { type Manifest, storageKeys } from "@miaobu/shared";
+import type { Storage } from "@miaobu/storage";
 import { type ManifestCache, parseManifest } from "./manifest.ts";
 
 /** One deployment ready to serve: its manifest and its rules, compiled once per isolate. */
@@ -14,7 +15,7 @@ export interface Site {
   rules: CompiledRules;
 }
 
-async function textOf(storage: R2Bucket, key: string): Promise<{ text: string; bytes: number } | null> {
+async function textOf(storage: Storage, key: string): Promise<{ text: string; bytes: number } | null> {
   const object = await storage.get(key);
   return object ? { text: await object.text(), bytes: object.size } : null;
 }
@@ -23,7 +24,7 @@ async function textOf(storage: R2Bucket, key: string): Promise<{ text: string; b
  * The rules of a deployment: `rules.json` as finalize stored it; for a deployment finalized before
  * rules.json existed, its raw `_redirects` and `_headers` parsed here.
  */
-async function loadRules(storage: R2Bucket, projectId: string, deploymentId: string) {
+async function loadRules(storage: Storage, projectId: string, deploymentId: string) {
   const stored = await textOf(storage, storageKeys.rules(projectId, deploymentId));
   if (stored) return { rules: parseRulesJson(stored.text), bytes: stored.bytes };
   const [redirects, headers] = await Promise.all([
@@ -40,7 +41,7 @@ async function loadRules(storage: R2Bucket, projectId: string, deploymentId: str
  * when the manifest is not stored (not cached: the route may have been written just before it landed).
  */
 export async function loadSite(
-  storage: R2Bucket,
+  storage: Storage,
   cache: ManifestCache<Site>,
   projectId: string,
   deploymentId: string,

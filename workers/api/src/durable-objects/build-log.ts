@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { DeploymentStatus } from "@miaobu/db";
 import { storageKeys } from "@miaobu/shared";
+import { storageOf } from "@miaobu/storage";
 import { configOf } from "../env.ts";
 import type { LogLine } from "../services/builds/clients.ts";
 
@@ -145,8 +146,8 @@ export class BuildLog extends DurableObject<Env> {
         );
         this.broadcast({ type: "batch", seq, lines });
       }
-      await this.env.STORAGE.put(storageKeys.buildLog(projectId, deploymentId), this.renderText(), {
-        httpMetadata: { contentType: "text/plain; charset=utf-8" },
+      await storageOf(this.env).put(storageKeys.buildLog(projectId, deploymentId), this.renderText(), {
+        contentType: "text/plain; charset=utf-8",
       });
       this.setMeta("ended", status);
       await this.ctx.storage.setAlarm(Date.now() + configOf(this.env).builds.logRetentionMs);

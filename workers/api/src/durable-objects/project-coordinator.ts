@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { type DeploymentStatus, deployments, projects } from "@miaobu/db";
+import { storageOf } from "@miaobu/storage";
 import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { configOf, type Deps } from "../env.ts";
@@ -37,7 +38,12 @@ export class ProjectCoordinator extends DurableObject<Env> {
   private pumpAgain = false;
 
   private get deps(): Deps {
-    return { db: drizzle(this.env.DB), storage: this.env.STORAGE, now: Date.now, config: configOf(this.env) };
+    return {
+      db: drizzle(this.env.DB),
+      storage: storageOf(this.env),
+      now: Date.now,
+      config: configOf(this.env),
+    };
   }
 
   private get builder(): BuilderClient {

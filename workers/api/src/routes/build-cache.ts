@@ -24,7 +24,7 @@ export const buildCacheRoutes = new Hono<AppEnv>()
     return c.body(object.body, 200, {
       "Content-Type": "application/gzip",
       "Content-Length": String(object.size),
-      ETag: object.httpEtag,
+      ETag: `"${object.etag}"`,
     });
   })
   .put("/:id/cache/:key", requireCallback, async (c) => {
@@ -44,21 +44,26 @@ export const buildCacheRoutes = new Hono<AppEnv>()
     }
     const body = c.req.raw.body;
     if (body === null || length === 0) throw new ApiError("invalid_input", "The archive is empty.");
-    // Streamed straight to storage; the fixed-length stream fails the put if the body is not that long.
-    const sized = new FixedLengthStream(length);
-    const piped = body.pipeTo(sized.writable).then(
-      () => true,
-      () => false,
+    // Streamed straight to storage, which refuses a body of any other length than the one declared; the
+    // count tells a short or long body (the client's fault) from a storage failure.
+    let received = 0;
+    const counted = body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          received += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      }),
     );
     try {
-      await c.get("deps").storage.put(storageKeys.cache(projectId, key), sized.readable, {
-        httpMetadata: { contentType: "application/gzip" },
+      await c.get("deps").storage.put(storageKeys.cache(projectId, key), counted, {
+        contentType: "application/gzip",
+        length,
       });
     } catch (error) {
-      if (await piped) throw error;
+      if (received === length) throw error;
       throw new ApiError("bad_request", `The body did not carry the ${length} bytes of its Content-Length.`);
     }
-    if (!(await piped)) throw new ApiError("bad_request", "The body could not be read.");
     return c.json({ key, size: length }, 201);
   });
 

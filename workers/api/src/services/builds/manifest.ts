@@ -28,7 +28,7 @@ export async function submitBuildManifest(
   const files = buildManifestFiles(deps, input);
   const stored = await deps.storage.get(storageKeys.manifest(project.id, deployment.id));
   if (stored) {
-    const previous = await stored.json<{ files: unknown }>();
+    const previous = JSON.parse(await stored.text()) as { files: unknown };
     if (JSON.stringify(previous.files) !== JSON.stringify(files)) {
       throw new ApiError("conflict", "This build already submitted a different manifest.");
     }

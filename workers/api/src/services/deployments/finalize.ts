@@ -1,6 +1,7 @@
 import { deployments } from "@miaobu/db";
 import { parseRulesFiles, type RuleProblem } from "@miaobu/rules";
 import { branchHost, deploymentHost, type Manifest, manifestBlobSizes, storageKeys } from "@miaobu/shared";
+import type { Storage } from "@miaobu/storage";
 import { and, eq } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import { ApiError, type MissingBlob } from "../../errors.ts";
@@ -36,7 +37,7 @@ function missingReport(manifest: Manifest, missing: string[]): MissingBlob[] {
  * so the router reads one object) and returns the problems found in them.
  */
 async function storeRulesFiles(
-  storage: R2Bucket,
+  storage: Storage,
   projectId: string,
   manifest: Manifest,
 ): Promise<RuleProblem[]> {
@@ -56,12 +57,12 @@ async function storeRulesFiles(
     }
     texts[name] = await blob.text();
     await storage.put(storageKeys.rulesFile(projectId, manifest.deploymentId, name), texts[name], {
-      httpMetadata: { contentType: "text/plain; charset=utf-8" },
+      contentType: "text/plain; charset=utf-8",
     });
   }
   const { rules, report } = parseRulesFiles({ redirects: texts._redirects, headers: texts._headers });
   await storage.put(storageKeys.rules(projectId, manifest.deploymentId), JSON.stringify(rules), {
-    httpMetadata: { contentType: "application/json" },
+    contentType: "application/json",
   });
   return report;
 }

@@ -1,10 +1,11 @@
 import { type Manifest, manifestBlobSizes, storageKeys } from "@miaobu/shared";
+import type { Storage } from "@miaobu/storage";
 import type { Deps } from "../../env.ts";
 
 /** Writes the manifest of a deployment; it never changes afterwards. */
-export async function writeManifest(storage: R2Bucket, projectId: string, manifest: Manifest): Promise<void> {
+export async function writeManifest(storage: Storage, projectId: string, manifest: Manifest): Promise<void> {
   await storage.put(storageKeys.manifest(projectId, manifest.deploymentId), JSON.stringify(manifest), {
-    httpMetadata: { contentType: "application/json; charset=utf-8" },
+    contentType: "application/json; charset=utf-8",
   });
 }
 
@@ -16,7 +17,7 @@ export async function readManifest(
 ): Promise<Manifest> {
   const object = await storage.get(storageKeys.manifest(projectId, deploymentId));
   if (!object) throw new Error(`manifest of ${deploymentId} is missing from storage`);
-  return object.json<Manifest>();
+  return JSON.parse(await object.text()) as Manifest;
 }
 
 // Manifests are immutable, so the hash → size maps that uploads check against can live as long as the isolate.

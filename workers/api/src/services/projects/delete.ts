@@ -1,18 +1,19 @@
 import { blobs, deployments, projects, routes } from "@miaobu/db";
 import { storageKeys } from "@miaobu/shared";
+import type { Storage } from "@miaobu/storage";
 import { and, eq } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import { findProject } from "./find.ts";
 
 /** Deletes every object under `prefix`, one listing page (up to 1,000 keys) at a time. */
-export async function deletePrefix(storage: R2Bucket, prefix: string): Promise<number> {
+export async function deletePrefix(storage: Storage, prefix: string): Promise<number> {
   let deleted = 0;
   let cursor: string | undefined;
   do {
     const page = await storage.list({ prefix, limit: 1000, ...(cursor ? { cursor } : {}) });
     if (page.objects.length > 0) await storage.delete(page.objects.map((o) => o.key));
     deleted += page.objects.length;
-    cursor = page.truncated ? page.cursor : undefined;
+    cursor = page.cursor;
   } while (cursor);
   return deleted;
 }
