@@ -58,6 +58,8 @@ export function startBuilderProcess(
   port: number,
   host: string,
   secret: string,
+  /** The storage variables (docs/storage.md): with S3 or OSS the builder writes files to the bucket itself. */
+  storage: Record<string, string>,
 ): BuilderProcess {
   const base = builderBase(dataDir);
   const child = spawn(process.execPath, [path.join(ROOT, "containers/builder/src/main.ts")], {
@@ -70,6 +72,7 @@ export function startBuilderProcess(
       BUILDER_PORT: String(port),
       BUILDER_HOST: host,
       BUILDER_DATA_DIR: base,
+      ...storage,
       // Builds install from the npm registry: pass on how this machine reaches it (CA bundle, proxy).
       ...pick(process.env, [
         "NODE_EXTRA_CA_CERTS",

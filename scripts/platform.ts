@@ -6,6 +6,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import tls from "node:tls";
 import { hashPassword, newId, randomBase32, verifyPassword } from "@miaobu/shared";
+import { STORAGE_VARIABLES, storageConfig, storageVars } from "@miaobu/storage/config";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { Agent, fetch as undiciFetch } from "undici";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
@@ -23,6 +24,11 @@ export interface PlatformOptions {
   host?: string;
   /** Password for admin@localhost on first start; generated when absent. */
   adminPassword?: string;
+  /**
+   * Where site files live (`MIAOBU_STORAGE` with `MIAOBU_S3_*` or `MIAOBU_OSS_*`, docs/storage.md), for both
+   * Workers and the builder. Default: those variables of this process's environment, else R2 in workerd.
+   */
+  storage?: Record<string, string>;
   /** Extra vars for the API Worker (tests use this to lower limits). */
   apiVars?: Record<string, string>;
   /**
@@ -218,6 +224,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   // Traversable but not listable: the builder's unprivileged build user must reach its work folder inside.
   await fs.chmod(dataDir, 0o711);
   const builderSecret = await builderSecretOf(dataDir);
+  const storage = storageVars(storageConfig(options.storage ?? pick(process.env, [...STORAGE_VARIABLES])));
   const buildDir = path.join(dataDir, "build");
   const api: Bundle = {
     name: "api",
@@ -260,17 +267,19 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
               "MIAOBU_ACME_DIRECTORY",
               "MIAOBU_ACME_EMAIL",
             ]),
+            ...storage,
             ...options.apiVars,
           })),
           ...(acmeCaBundle ? { outboundService: trustingFetch(acmeCaBundle) } : {}),
         },
         await workerOptions(router, routerEntry, options.routerPort, host, {
           MIAOBU_BASE_DOMAIN: "localhost",
+          ...storage,
         }),
       ],
     } as unknown as Parameters<typeof convertV4MiniflareOptions>[0]),
   );
-  const builder = startBuilderProcess(dataDir, options.builderPort, host, builderSecret);
+  const builder = startBuilderProcess(dataDir, options.builderPort, host, builderSecret, storage);
   try {
     await mf.ready;
     const db = await mf.getD1Database("DB", "api");

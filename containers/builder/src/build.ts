@@ -2,6 +2,7 @@ import { stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { detectProject } from "@miaobu/detect";
 import { folderFiles } from "@miaobu/detect/node";
+import type { Storage } from "@miaobu/storage/types";
 import { type CacheStore, dependencyCacheKey, restoreDependencies, saveDependencies } from "./cache.ts";
 import { CallbackClient } from "./callback.ts";
 import { BuildFailure, cloneSource } from "./clone.ts";
@@ -35,6 +36,8 @@ export interface BuildContext {
   npmrc: string | null;
   /** Masked in logs like secret env vars, though no build should ever see it. */
   builderSecret: string;
+  /** The platform's S3 or OSS bucket, when blobs go there directly (see `uploadDeployment`). */
+  directStorage: Storage | null;
   fetch?: typeof fetch;
   heartbeatMs?: number;
   logFlushMs?: number;
@@ -228,6 +231,9 @@ export class Build {
           blobs: hashed.blobs,
           signal,
           log: (text) => reporter.system(`  ${text}`),
+          ...(this.#context.directStorage
+            ? { direct: { storage: this.#context.directStorage, projectId: request.project.id } }
+            : {}),
           beforeFinalize: async () => {
             await cacheSaved;
             reporter.system(`Build done in ${seconds(Date.now() - started)}: ${timings.join(" · ")}`);

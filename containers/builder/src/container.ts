@@ -1,6 +1,7 @@
 // Production: one Cloudflare Container per build, running the same program as `npm start` (Dockerfile).
 // The API Worker exports this class and reaches the builder through it with the same HTTP protocol.
 import { Container } from "@cloudflare/containers";
+import { STORAGE_VARIABLES } from "@miaobu/storage/config";
 
 /** The bindings the container needs from the API Worker's environment. */
 export interface BuilderContainerEnv {
@@ -24,6 +25,18 @@ export class BuilderContainer extends Container<BuilderContainerEnv> {
       // One build per container: the instance is the isolation boundary in production.
       BUILDER_CONCURRENCY: "1",
       BUILDER_DATA_DIR: "/var/lib/miaobu-builder",
+      // With an S3 or OSS bucket the builder writes files to it directly (docs/storage.md); the builder
+      // removes these from its environment at start, and builds never see them.
+      ...storageVariablesOf(env),
     };
   }
+}
+
+function storageVariablesOf(env: BuilderContainerEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of STORAGE_VARIABLES) {
+    const value: unknown = Reflect.get(env, name);
+    if (typeof value === "string" && value !== "") out[name] = value;
+  }
+  return out;
 }

@@ -2,6 +2,7 @@ import { chmod, mkdir, stat } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import type { Storage } from "@miaobu/storage/types";
 import type { BuildContext } from "./build.ts";
 import { Builder } from "./builder.ts";
 import { type CacheStore, LocalCacheStore } from "./cache.ts";
@@ -41,6 +42,11 @@ export interface BuilderOptions {
    * environment cannot carry. Default: `cafile=$NODE_EXTRA_CA_CERTS` when that is set. Never credentials.
    */
   npmrc?: string | null;
+  /**
+   * The platform's S3 or OSS bucket (`MIAOBU_STORAGE` and its variables): builds then write files straight
+   * to it rather than through the API. Its credentials stay in this process; builds never see them.
+   */
+  directStorage?: Storage | null;
   heartbeatMs?: number;
   logFlushMs?: number;
   /** The builder's own log (default stderr). */
@@ -74,6 +80,7 @@ export async function startBuilder(options: BuilderOptions): Promise<RunningBuil
       cacheStore: cacheStores(options),
       buildUser: options.buildUser === undefined ? "miaobu-build" : options.buildUser,
       builderSecret: options.secret,
+      directStorage: options.directStorage ?? null,
       npmrc:
         options.npmrc !== undefined
           ? options.npmrc

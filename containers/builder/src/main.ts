@@ -2,11 +2,19 @@
 import os from "node:os";
 import path from "node:path";
 import { startBuilder } from "./index.ts";
+import { directStorageFor, takeStorageConfig } from "./storage/index.ts";
 
 const env = process.env;
 const secret = env.BUILDER_SECRET ?? "";
 if (secret.length < 16) {
   process.stderr.write("BUILDER_SECRET must be set (at least 16 characters)\n");
+  process.exit(1);
+}
+let directStorage: ReturnType<typeof directStorageFor>;
+try {
+  directStorage = directStorageFor(takeStorageConfig(env));
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 }
 const base = env.BUILDER_DATA_DIR ?? path.join(os.tmpdir(), "miaobu-builder");
@@ -21,8 +29,11 @@ const running = await startBuilder({
   ...(env.BUILDER_USER !== undefined ? { buildUser: env.BUILDER_USER === "" ? null : env.BUILDER_USER } : {}),
   // Storage (through the API) always holds the dependency caches; this keeps a copy on the machine's disk too.
   localCache: env.BUILDER_LOCAL_CACHE !== "0",
+  directStorage,
 });
-process.stderr.write(`[builder] listening on ${running.url}\n`);
+process.stderr.write(
+  `[builder] listening on ${running.url}${directStorage ? `; files go straight to ${directStorage.kind}` : ""}\n`,
+);
 
 let stopping = false;
 const stop = () => {

@@ -1,4 +1,7 @@
 import { openAsBlob } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { storageKeys } from "@miaobu/shared";
+import type { Storage } from "@miaobu/storage/types";
 import type { CallbackClient } from "./callback.ts";
 import { CallbackError, sleep } from "./callback.ts";
 import type { BlobSource, OutputFile } from "./output.ts";
@@ -32,6 +35,11 @@ export async function uploadDeployment(input: {
   log: (text: string) => void;
   /** Runs after every blob is stored, before finalize (which ends the token's life). */
   beforeFinalize?: () => Promise<void>;
+  /**
+   * The S3 or OSS bucket the platform stores files in, when the builder was given its credentials: blobs
+   * then go straight there and are registered with the API, which checks each (docs/builder-protocol.md).
+   */
+  direct?: { storage: Storage; projectId: string };
 }): Promise<UploadSummary> {
   const { client, deploymentId, signal } = input;
   const id = encodeURIComponent(deploymentId);
@@ -41,10 +49,16 @@ export async function uploadDeployment(input: {
   const answer = (await client.send("POST", `/api/v1/builds/${id}/manifest`, {
     json: { files },
     ...(signal ? { signal } : {}),
-  })) as { missing?: string[]; limits?: Limits } | null;
+  })) as { missing?: string[]; limits?: Limits; directUpload?: boolean } | null;
   const missing = (answer?.missing ?? []).map((hash) => input.blobs.get(hash)).filter((b) => b !== undefined);
   input.log(`${input.blobs.size} blobs, ${missing.length} not stored yet`);
-  let bytes = await sendBlobs(client, id, missing, answer?.limits ?? {}, signal);
+  const direct = answer?.directUpload && input.direct ? input.direct : null;
+  const send = (blobs: readonly BlobSource[]) =>
+    direct
+      ? storeDirectly(client, id, direct, blobs, signal)
+      : sendBlobs(client, id, blobs, answer?.limits ?? {}, signal);
+  if (direct && missing.length > 0) input.log(`uploading straight to the ${direct.storage.kind} bucket`);
+  let bytes = await send(missing);
   await input.beforeFinalize?.();
   try {
     await finalize(client, id, signal);
@@ -54,7 +68,7 @@ export async function uploadDeployment(input: {
       .filter((b) => b !== undefined);
     if (still.length === 0) throw error;
     input.log(`finalize reported ${still.length} blobs missing: uploading them again`);
-    bytes += await sendBlobs(client, id, still, answer?.limits ?? {}, signal);
+    bytes += await send(still);
     await finalize(client, id, signal);
   }
   return { blobs: input.blobs.size, missing: missing.length, bytes };
@@ -96,6 +110,67 @@ async function sendBlobs(
   };
   await Promise.all(Array.from({ length: Math.min(4, requests.length) }, worker));
   return bytes;
+}
+
+const DIRECT_PARALLEL = 8;
+const REGISTER_BATCH = 500;
+
+/** Writes blobs to the bucket, then registers them with the API, which checks each is there. */
+async function storeDirectly(
+  client: CallbackClient,
+  id: string,
+  direct: { storage: Storage; projectId: string },
+  blobs: readonly BlobSource[],
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  let bytes = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < blobs.length) {
+      const blob = blobs[next++];
+      if (!blob) continue;
+      signal?.throwIfAborted();
+      const body = await readFile(blob.file);
+      await withRetries(
+        () =>
+          direct.storage.put(storageKeys.blob(direct.projectId, blob.hash), body, {
+            contentType: OCTET,
+          }),
+        signal,
+      );
+      bytes += blob.size;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DIRECT_PARALLEL, blobs.length) }, worker));
+  for (let i = 0; i < blobs.length; i += REGISTER_BATCH) {
+    const hashes = blobs.slice(i, i + REGISTER_BATCH).map((blob) => blob.hash);
+    const answer = (await client.send("POST", `/api/v1/builds/${id}/blobs`, {
+      json: { hashes },
+      ...(signal ? { signal } : {}),
+    })) as { missing?: string[] } | null;
+    const missing = answer?.missing ?? [];
+    if (missing.length > 0) {
+      throw new Error(
+        `the API does not find ${missing.length} blobs written to the bucket (first: ${missing[0]}); ` +
+          "check that the builder and the Workers are configured with the same bucket",
+      );
+    }
+  }
+  return bytes;
+}
+
+/** A storage call retried on `unavailable` (a 5xx or a broken connection), up to 4 attempts. */
+async function withRetries(call: () => Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await call();
+      return;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code !== "unavailable" || attempt >= 4 || signal?.aborted) throw error;
+      await sleep(250 * 2 ** attempt, signal);
+    }
+  }
 }
 
 /** Large blobs alone; small ones packed into batches within the API's file and byte limits. */

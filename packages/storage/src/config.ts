@@ -79,3 +79,19 @@ export function storageVars(config: StorageConfig): Record<string, string> {
     [`${prefix}FORCE_PATH_STYLE`]: config.forcePathStyle ? "true" : "false",
   };
 }
+
+const REMOTE_SETTINGS = [
+  "ENDPOINT",
+  "REGION",
+  "BUCKET",
+  "ACCESS_KEY_ID",
+  "SECRET_ACCESS_KEY",
+  "FORCE_PATH_STYLE",
+];
+
+/** Every variable the storage configuration reads. */
+export const STORAGE_VARIABLES: readonly string[] = [
+  "MIAOBU_STORAGE",
+  ...REMOTE_SETTINGS.map((name) => `MIAOBU_S3_${name}`),
+  ...REMOTE_SETTINGS.map((name) => `MIAOBU_OSS_${name}`),
+];

@@ -1,3 +1,5 @@
+import { env } from "cloudflare:workers";
+import { storageKeys } from "@miaobu/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   callback,
@@ -245,6 +247,51 @@ describe("callbacks from the builder", () => {
     // Final now: the token is dead, even for finalize.
     const again = await api(`/api/v1/deployments/${d.id}/finalize`, { method: "POST", token: cb.token });
     await expectProblem(again, 401, "unauthorized");
+  });
+});
+
+describe("blobs the builder writes to the bucket itself", () => {
+  it("records only files of the manifest that are stored with their declared size", async () => {
+    const { token } = await newUser();
+    const project = await gitProject(token);
+    const d = await trigger(token, project.name);
+    const { callback: cb } = await startOf(d.id);
+    const index = await file("index.html", "<h1>direct</h1>");
+    const app = await file("app.js", "console.log('direct')");
+    const files = [index, app].map((f) => ({ path: f.path, hash: f.hash, size: f.size }));
+    const answer = await callback(cb.token, `${d.id}/manifest`, { files });
+    // The tests run on R2, which only the Workers can write: the builder is told to go through the API.
+    expect(await answer.json()).toMatchObject({ directUpload: false });
+
+    await env.STORAGE.put(storageKeys.blob(project.id, index.hash), index.bytes);
+    await env.STORAGE.put(storageKeys.blob(project.id, app.hash), "truncated");
+    const registered = await callback(cb.token, `${d.id}/blobs`, { hashes: [index.hash, app.hash] });
+    expect(registered.status).toBe(200);
+    expect(await registered.json()).toEqual({ recorded: [index.hash], missing: [app.hash] });
+
+    const stranger = await file("other.txt", "not in the manifest");
+    await expectProblem(
+      await callback(cb.token, `${d.id}/blobs`, { hashes: [stranger.hash] }),
+      422,
+      "invalid_input",
+    );
+    const early = await api(`/api/v1/deployments/${d.id}/finalize`, { method: "POST", token: cb.token });
+    expect(((await expectProblem(early, 422, "missing_blobs")).missing as { hash: string }[])[0]?.hash).toBe(
+      app.hash,
+    );
+
+    await env.STORAGE.put(storageKeys.blob(project.id, app.hash), app.bytes);
+    expect(await (await callback(cb.token, `${d.id}/blobs`, { hashes: [app.hash] })).json()).toEqual({
+      recorded: [app.hash],
+      missing: [],
+    });
+    const done = await api(`/api/v1/deployments/${d.id}/finalize`, { method: "POST", token: cb.token });
+    expect(done.status).toBe(200);
+    await expectProblem(
+      await callback(cb.token, `${d.id}/blobs`, { hashes: [app.hash] }),
+      401,
+      "unauthorized",
+    );
   });
 });
 

@@ -5,6 +5,8 @@ import { z } from "zod";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { requireCallback } from "../middleware/callback.ts";
+import { MAX_REGISTERED_BLOBS, registerStoredBlobs } from "../services/blobs/direct.ts";
+import { findUploadTarget } from "../services/blobs/upload.ts";
 import { buildLogsOf, schedulerOf } from "../services/builds/clients.ts";
 import { submitBuildManifest } from "../services/builds/manifest.ts";
 import { RUNNING_STATUSES } from "../services/builds/phases.ts";
@@ -65,6 +67,13 @@ export const manifestBody = z.object({
   ),
 });
 
+export const storedBlobsBody = z.object({
+  hashes: z
+    .array(z.string().regex(SHA256_PATTERN, "expected a lowercase hex SHA-256"))
+    .min(1)
+    .max(MAX_REGISTERED_BLOBS),
+});
+
 /** The builder's callbacks (docs/builder-protocol.md), mounted at `/api/v1/builds`; callback token only. */
 export const callbackRoutes = new Hono<AppEnv>()
   .post("/:id/events", requireCallback, jsonBody(), validate("json", eventBody), async (c) => {
@@ -101,6 +110,8 @@ export const callbackRoutes = new Hono<AppEnv>()
       const { config } = deps;
       return c.json({
         missing,
+        // With an S3 or OSS bucket the builder may write blobs itself, then register them (`/blobs`).
+        directUpload: deps.storage.kind !== "r2",
         limits: {
           maxFileBytes: config.maxFileBytes,
           maxFiles: config.maxFiles,
@@ -109,7 +120,13 @@ export const callbackRoutes = new Hono<AppEnv>()
         },
       });
     },
-  );
+  )
+  .post("/:id/blobs", requireCallback, jsonBody(), validate("json", storedBlobsBody), async (c) => {
+    const deps = c.get("deps");
+    const { deploymentId } = callbackOf(c.get("callback"));
+    const { project, deployment } = await findUploadTarget(deps, c.get("user").id, deploymentId);
+    return c.json(await registerStoredBlobs(deps, project, deployment, c.req.valid("json").hashes));
+  });
 
 function callbackOf(value: AppEnv["Variables"]["callback"]): { projectId: string; deploymentId: string } {
   if (!value) throw new ApiError("unauthorized", "A build's callback token is required.");
