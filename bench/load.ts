@@ -7,6 +7,8 @@ export interface LoadTarget {
   host: string;
   path: string;
   expectStatus: number;
+  /** More request headers, e.g. `range`. */
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -26,7 +28,13 @@ export function quantile(sorted: number[], q: number): number {
 function once(agent: http.Agent, target: LoadTarget): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { agent, host: "127.0.0.1", port: target.port, path: target.path, headers: { host: target.host } },
+      {
+        agent,
+        host: "127.0.0.1",
+        port: target.port,
+        path: target.path,
+        headers: { ...target.headers, host: target.host },
+      },
       (res) => {
         res.on("data", () => {});
         res.on("end", () => resolve(res.statusCode ?? 0));

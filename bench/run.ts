@@ -7,6 +7,7 @@ import { apiSection, runApiBench } from "./api.ts";
 import { buildSection, runBuildBench } from "./build.ts";
 import { FILES, runDeployBench, TOTAL_BYTES } from "./deploy.ts";
 import { routerBenchOptions, routerSection, runRouterBench } from "./router.ts";
+import { runStorageBench, storageBenchOptions, storageSection } from "./storage.ts";
 
 const iterations = Number(process.env.MIAOBU_BENCH_ROUNDS ?? "3");
 
@@ -78,9 +79,13 @@ const builds = await runBuildBench(iterations, (line) => console.log(`  ${line}`
 console.log("bench/api");
 const apiResult = await runApiBench((line) => console.log(`  ${line}`));
 
+const storageOptions = storageBenchOptions(iterations);
+console.log(`bench/storage: ${storageOptions.files} files × ${storageOptions.bytes} B, ${iterations} rounds`);
+const storageResult = await runStorageBench(storageOptions, (line) => console.log(`  ${line}`));
+
 await fs.writeFile(
   path.join(ROOT, "docs/PERFORMANCE.md"),
-  doc + routerSection(router) + buildSection(builds) + apiSection(apiResult),
+  doc + routerSection(router) + buildSection(builds) + apiSection(apiResult) + storageSection(storageResult),
 );
 console.log(
   `full ${seconds(full)}, one file changed ${seconds(changed)} (${(full / changed).toFixed(1)}× faster)`,

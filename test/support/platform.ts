@@ -38,7 +38,7 @@ export interface TestPlatform {
 /** Starts the platform with its state in a fresh temporary folder. */
 export async function startTestPlatform(
   apiVars?: Record<string, string>,
-  extra: { acmeCaBundle?: string } = {},
+  extra: { acmeCaBundle?: string; storage?: Record<string, string> } = {},
 ): Promise<TestPlatform> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "miaobu-e2e-"));
   const configDir = path.join(dataDir, "cli-config");

@@ -36,6 +36,11 @@ export interface SignedRequest {
 }
 
 const encoder = new TextEncoder();
+
+/** UTF-8 bytes. TextEncoder's are always over an ArrayBuffer, which WebCrypto and fetch's types ask for. */
+export function utf8(text: string): Uint8Array<ArrayBuffer> {
+  return encoder.encode(text) as Uint8Array<ArrayBuffer>;
+}
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 
 /** Percent-encodes every UTF-8 byte but the unreserved `A-Z a-z 0-9 - . _ ~`, in upper-case hex. */
@@ -46,7 +51,8 @@ export function uriEncode(value: string): string {
       encoded += char;
       continue;
     }
-    for (const byte of encoder.encode(char)) encoded += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+    for (const byte of encoder.encode(char))
+      encoded += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
   return encoded;
 }
@@ -122,25 +128,35 @@ export function canonicalRequestOf(
 
 /** `20130524T000000Z` */
 export function amzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 /** `20130524/us-east-1/s3/aws4_request` */
-export function credentialScope(day: string, credentials: Pick<SigV4Credentials, "region" | "service">): string {
+export function credentialScope(
+  day: string,
+  credentials: Pick<SigV4Credentials, "region" | "service">,
+): string {
   return `${day}/${credentials.region}/${credentials.service}/aws4_request`;
 }
 
+/** Hex SHA-256, as payload hashes and canonical requests are written. */
 export async function sha256Hex(data: string | Uint8Array<ArrayBuffer>): Promise<string> {
-  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  const bytes = typeof data === "string" ? utf8(data) : data;
   return hex(await crypto.subtle.digest("SHA-256", bytes));
 }
 
+/** Lower-case hex of bytes. */
 export function hex(buffer: ArrayBuffer): string {
   return Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 async function hmac(key: ArrayBuffer | Uint8Array<ArrayBuffer>, data: string): Promise<ArrayBuffer> {
-  const imported = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const imported = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
   return crypto.subtle.sign("HMAC", imported, encoder.encode(data));
 }
 
@@ -151,7 +167,7 @@ export async function signingKey(
   region: string,
   service: string,
 ): Promise<ArrayBuffer> {
-  const dateKey = await hmac(encoder.encode(`AWS4${secretAccessKey}`), day);
+  const dateKey = await hmac(utf8(`AWS4${secretAccessKey}`), day);
   const regionKey = await hmac(dateKey, region);
   const serviceKey = await hmac(regionKey, service);
   return hmac(serviceKey, "aws4_request");
@@ -162,6 +178,7 @@ export async function signatureOf(key: ArrayBuffer, stringToSign: string): Promi
   return hex(await hmac(key, stringToSign));
 }
 
+/** The string to sign: algorithm, `x-amz-date`, scope and the canonical request's hash, a line each. */
 export function stringToSignOf(timestamp: string, scope: string, canonicalRequest: string): Promise<string> {
   return sha256Hex(canonicalRequest).then((hash) => [ALGORITHM, timestamp, scope, hash].join("\n"));
 }
@@ -177,7 +194,10 @@ export function createSigner(credentials: SigV4Credentials) {
     const timestamp = amzDate(now);
     const day = timestamp.slice(0, 8);
     if (cached?.day !== day) {
-      cached = { day, key: signingKey(credentials.secretAccessKey, day, credentials.region, credentials.service) };
+      cached = {
+        day,
+        key: signingKey(credentials.secretAccessKey, day, credentials.region, credentials.service),
+      };
     }
     const key = cached.key;
     const headers: Record<string, string> = {};

@@ -78,15 +78,16 @@ export type StorageErrorCode =
   /** Anything else the store refused (4xx): a bug or a misconfiguration. */
   | "rejected";
 
+// Fields are declared rather than parameter properties: Node runs this file by stripping types only.
 export class StorageError extends Error {
   override readonly name = "StorageError";
-  constructor(
-    readonly code: StorageErrorCode,
-    message: string,
-    /** HTTP status the store answered, when it answered. */
-    readonly status?: number,
-  ) {
+  readonly code: StorageErrorCode;
+  /** HTTP status the store answered, when it answered. */
+  readonly status: number | undefined;
+  constructor(code: StorageErrorCode, message: string, status?: number) {
     super(message);
+    this.code = code;
+    this.status = status;
   }
 }
 
