@@ -4,7 +4,9 @@ import type {
   Deployment,
   Domain,
   EnvVar,
+  ExportedFile,
   Project,
+  PruneReport,
   TokenInfo,
   UploadLimits,
   User,
@@ -27,6 +29,8 @@ export interface RequestOptions {
   /** The line to show instead of the API's own when it answers 404. */
   notFound?: string;
   timeoutMs?: number;
+  /** Aborts the request (and the reading of its body), e.g. on Ctrl-C. */
+  signal?: AbortSignal;
 }
 
 export interface ApiClientOptions {
@@ -58,18 +62,28 @@ export class ApiClient {
 
   /** Sends one request and returns the parsed JSON body (undefined for 204). */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return (await readBody(await this.send(method, path, options))) as T;
+  }
+
+  /**
+   * Sends one request with its retry policy and returns the successful response with its body unread, for
+   * answers that are not JSON (a file's bytes); an error answer throws like `request`.
+   */
+  async send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const policy = options.retry ?? "rate-limit";
     const maxAttempts = policy === "none" ? 1 : (this.options.maxAttempts ?? 5);
     for (let attempt = 1; ; attempt += 1) {
       const outcome = await this.attempt(method, path, options);
       const last = attempt >= maxAttempts;
       if (outcome.kind === "network") {
+        // Stopped on purpose (Ctrl-C): not a network failure, so never retried.
+        if (options.signal?.aborted) throw options.signal.reason;
         if (policy !== "transient" || last) throw new ConnectionError(this.api, outcome.error);
         await this.wait(this.backoff(attempt), `${method} ${path}: ${describeCause(outcome.error)}`);
         continue;
       }
       const response = outcome.response;
-      if (response.ok) return (await readBody(response)) as T;
+      if (response.ok) return response;
       const retryable = response.status === 429 || (policy === "transient" && response.status >= 500);
       if (retryable && !last) {
         await response.body?.cancel();
@@ -108,7 +122,7 @@ export class ApiClient {
         method,
         headers,
         body: body ?? null,
-        signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+        signal: withTimeout(options.signal, options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
       });
       this.options.debug?.(`${method} ${path} → ${response.status} (${Date.now() - started}ms)`);
       return { kind: "response", response };
@@ -191,7 +205,8 @@ export class ApiClient {
     return this.request<{ deployment: Deployment }>(
       "POST",
       `/api/v1/deployments/${encodeURIComponent(deploymentId)}/finalize`,
-      { timeoutMs: 300_000 },
+      // Finalizing a ready deployment answers it again, so a retry is safe (e.g. a 503 during a sweep).
+      { timeoutMs: 300_000, retry: "transient" },
     );
   }
 
@@ -205,6 +220,34 @@ export class ApiClient {
       `/api/v1/projects/${encodeURIComponent(project)}/deployments${search}`,
       { notFound: projectNotFound(project) },
     );
+  }
+
+  /** `GET /api/v1/deployments/:id/files`: the deployment and the files of its manifest. */
+  listFiles(deploymentId: string) {
+    return this.request<{ deployment: Deployment; files: ExportedFile[] }>(
+      "GET",
+      `/api/v1/deployments/${encodeURIComponent(deploymentId)}/files`,
+      { notFound: deploymentNotFound(deploymentId), timeoutMs: 300_000 },
+    );
+  }
+
+  /** `GET /api/v1/deployments/:id/files/:hash`: one file's bytes, unread; retried while nothing was read. */
+  downloadFile(deploymentId: string, hash: string, signal?: AbortSignal) {
+    return this.send("GET", `/api/v1/deployments/${encodeURIComponent(deploymentId)}/files/${hash}`, {
+      headers: { accept: "application/octet-stream, application/problem+json" },
+      retry: "transient",
+      timeoutMs: 600_000,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /** `POST /api/v1/projects/:project/prune`: applies the retention policy now, or reports what it would do. */
+  prune(project: string, dryRun: boolean) {
+    return this.request<PruneReport>("POST", `/api/v1/projects/${encodeURIComponent(project)}/prune`, {
+      json: { dryRun },
+      notFound: projectNotFound(project),
+      timeoutMs: 300_000,
+    });
   }
 
   promote(deploymentId: string) {
@@ -437,6 +480,11 @@ function describeCause(error: unknown): string {
     return cause?.code ?? cause?.message ?? error.message;
   }
   return String(error);
+}
+
+function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
+  const timeout = AbortSignal.timeout(ms);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -10,6 +10,8 @@ import {
 import { cancel, deployHook, trigger } from "./commands/builds";
 import { deploy } from "./commands/deploy";
 import { deployments } from "./commands/deployments";
+import { deploymentsDownload } from "./commands/deployments-download";
+import { deploymentsPrune } from "./commands/deployments-prune";
 import { detect } from "./commands/detect";
 import {
   domainsAdd,
@@ -44,6 +46,8 @@ export const COMMANDS: readonly Command[] = [
   projectsDelete,
   deploy,
   deployments,
+  deploymentsDownload,
+  deploymentsPrune,
   detect,
   promote,
   rollback,
@@ -66,6 +70,7 @@ export const COMMANDS: readonly Command[] = [
 
 const GROUPS: Record<string, string> = {
   projects: "Create, list, update and delete projects",
+  deployments: "List a project's deployments, download one's files, prune old ones",
   env: "List, set and unset a project's environment variables",
   domains: "Add, list, verify and remove custom domains; their TLS certificates",
   tokens: "List, create and revoke API tokens",
@@ -119,11 +124,18 @@ async function dispatch(argv: readonly string[], io: Io, out: Output): Promise<n
     const sub = words[1];
     const command = sub === undefined ? undefined : COMMANDS.find((c) => c.name === `${first} ${sub}`);
     if (!command) {
-      if (sub === undefined || sub.startsWith("-")) {
-        if (help || sub === "--help" || sub === "-h") {
+      if (sub === undefined || sub === "--help" || sub === "-h") {
+        if (help || sub !== undefined) {
           io.stdout.write(groupHelp(first));
           return EXIT_OK;
         }
+        io.stderr.write(groupHelp(first));
+        return EXIT_USAGE;
+      }
+      // `deployments` is a group and a command of its own: `miaobu deployments <project>` lists.
+      const own = COMMANDS.find((c) => c.name === first);
+      if (own) return runCommand(own, words.slice(1), help, io, out);
+      if (sub.startsWith("-")) {
         io.stderr.write(groupHelp(first));
         return EXIT_USAGE;
       }
@@ -227,6 +239,19 @@ function mainHelp(): string {
 function groupHelp(group: string): string {
   const commands = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
   const width = Math.max(...commands.map((c) => c.name.length));
+  // A group that is also a command (`deployments`) shows that command's help, then the others.
+  const own = COMMANDS.find((c) => c.name === group);
+  if (own) {
+    return [
+      commandHelp(own).trimEnd(),
+      "",
+      "Commands:",
+      ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+      "",
+      `Run \`miaobu ${group} <command> --help\` for a command's options.`,
+      "",
+    ].join("\n");
+  }
   return [
     GROUPS[group] ?? group,
     "",

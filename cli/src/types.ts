@@ -21,6 +21,10 @@ export interface Project {
   gitUrl?: string | null;
   rootDir?: string | null;
   hasDeployHook?: boolean;
+  /** Retention: the newest ready production and preview deployments kept, and the age under which all are. */
+  retainProduction?: number;
+  retainPreview?: number;
+  retainDays?: number;
 }
 
 /** A line of `_redirects` or `_headers` the API could not use. */
@@ -35,7 +39,8 @@ export interface Deployment {
   shortId: string;
   projectId: string;
   project: string;
-  status: "uploading" | "ready" | "failed" | (string & {});
+  /** `deleted`: removed by the project's retention policy; its files are gone and its URL answers 410. */
+  status: "uploading" | "ready" | "failed" | "deleted" | (string & {});
   environment: "production" | "preview" | (string & {});
   branch: string;
   commitSha: string | null;
@@ -104,4 +109,20 @@ export interface Certificate {
   lastError: string | null;
   attempts: number;
   nextAttemptAt: string | null;
+}
+
+/** One file of `GET /api/v1/deployments/:id/files`: its path relative to the deployed folder. */
+export interface ExportedFile {
+  path: string;
+  hash: string;
+  size: number;
+}
+
+/** The answer of `POST /api/v1/projects/:project/prune`. */
+export interface PruneReport {
+  dryRun: boolean;
+  kept: { id: string; shortId: string; reason: string }[];
+  deleted: { id: string; shortId: string; environment: string; branch: string; createdAt: string }[];
+  /** `skipped` says why no blob was deleted although some may be unreferenced. */
+  blobs: { deleted: number; bytes: number; skipped?: string };
 }

@@ -154,10 +154,60 @@ function forward(req: IncomingMessage, res: ServerResponse, body: Buffer, port: 
   upstream.end(body);
 }
 
+function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/**
+ * DeleteObjects as one DeleteObject after another: s3rver deletes a batch's files in parallel and each then
+ * prunes its emptied folders, so deleting the last objects under a prefix at once fails (ENOENT) there.
+ */
+function deleteOneByOne(req: IncomingMessage, res: ServerResponse, body: Buffer, port: number): void {
+  const xml = body.toString("utf8");
+  const keys = [...xml.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((m) => unescapeXml(m[1] ?? ""));
+  const quiet = /<Quiet>\s*true\s*<\/Quiet>/i.test(xml);
+  // The batch's signature was checked above; s3rver takes the single deletes unsigned.
+  const deleteOne = (key: string) =>
+    new Promise<number>((resolve, reject) => {
+      const path = `/${BUCKET}/${key.split("/").map(encodeURIComponent).join("/")}`;
+      const upstream = request({ host: "127.0.0.1", port, method: "DELETE", path }, (answer) => {
+        answer.resume();
+        answer.on("end", () => resolve(answer.statusCode ?? 502));
+      });
+      upstream.on("error", reject);
+      upstream.end();
+    });
+  void (async () => {
+    const results: string[] = [];
+    for (const key of keys) {
+      const status = await deleteOne(key);
+      if (status === 204 || status === 200 || status === 404) {
+        if (!quiet) results.push(`<Deleted><Key>${escapeXml(key)}</Key></Deleted>`);
+      } else {
+        results.push(
+          `<Error><Key>${escapeXml(key)}</Key><Code>InternalError</Code><Message>status ${status}</Message></Error>`,
+        );
+      }
+    }
+    const answer = `<?xml version="1.0" encoding="UTF-8"?><DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${results.join("")}</DeleteResult>`;
+    res.writeHead(200, {
+      "content-type": "application/xml",
+      "content-length": String(Buffer.byteLength(answer)),
+    });
+    res.end(answer);
+  })().catch((error: unknown) =>
+    reply(req, res, {
+      status: 502,
+      code: "BadGateway",
+      message: error instanceof Error ? error.message : String(error),
+    }),
+  );
+}
+
 /**
  * s3rver on loopback behind a proxy of ours, which makes it answer as S3 does where it does not: the proxy
  * checks SigV4 signatures, writes an upload only once all of it arrived (s3rver would keep a truncated
- * file), escapes XML once and pages ListObjectsV2. It breaks the next upload on `POST
+ * file), escapes XML once, pages ListObjectsV2 and deletes a batch one key at a time. It breaks the next upload on `POST
  * /__test/fail-next-upload`.
  */
 export async function startS3TestServer(): Promise<TestStoreServer> {
@@ -170,7 +220,7 @@ export async function startS3TestServer(): Promise<TestStoreServer> {
     address: "127.0.0.1",
     port: 0,
     directory,
-    silent: true,
+    silent: process.env.MIAOBU_S3RVER_LOG !== "1",
     allowMismatchedSignatures: true,
     configureBuckets: [{ name: BUCKET }],
   });
@@ -212,7 +262,9 @@ export async function startS3TestServer(): Promise<TestStoreServer> {
       if (!body) return; // The client gave up mid-body: like S3, write nothing.
       const refusal = await refusalOf(req, body, ACCOUNT);
       if (refusal) reply(req, res, refusal);
-      else forward(req, res, body, s3rverPort);
+      else if (req.method === "POST" && /\?(.*&)?delete(=|&|$)/.test(req.url ?? "")) {
+        deleteOneByOne(req, res, body, s3rverPort);
+      } else forward(req, res, body, s3rverPort);
     });
   });
   await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));

@@ -5,7 +5,10 @@ import { formatDate, table } from "../output";
 export const deployments: Command = {
   name: "deployments",
   summary: "List a project's deployments, newest first",
-  description: "`*` marks the deployment production points at.",
+  description: [
+    "`*` marks the deployment production points at. A `deleted` deployment was removed by the project's",
+    "retention policy (see `miaobu deployments prune`): its files are gone and its URL answers 410.",
+  ].join("\n"),
   positionals: [{ name: "project", required: true, description: "The project's name (or id)" }],
   options: {
     limit: { type: "string", short: "n", value: "<n>", description: "How many to show, 1-100 (default: 20)" },
@@ -49,10 +52,16 @@ export const deployments: Command = {
           deployment.branch,
           String(deployment.fileCount),
           formatDate(deployment.createdAt),
-          deployment.url,
+          // Its own URL answers 410 Gone: nothing to visit.
+          deployment.status === "deleted" ? "-" : deployment.url,
         ]),
       ),
     );
+    if (page.deployments.some((deployment) => deployment.status === "deleted")) {
+      out.line(
+        "deleted: removed by the project's retention policy; its files are gone and its URL answers 410",
+      );
+    }
     if (page.nextCursor) {
       out.line(`More: miaobu deployments ${project} --cursor ${page.nextCursor}`);
     }

@@ -7,6 +7,21 @@ import type { Project } from "../types";
 const TRAILING_SLASH = ["auto", "force-trailing-slash", "drop-trailing-slash", "none"];
 const NOT_FOUND = ["auto", "spa", "404-page", "none"];
 
+/** A whole-number flag within `[min, max]`, or undefined when not given. */
+function wholeNumber(
+  value: string | boolean | undefined,
+  min: number,
+  max: number,
+  flag: string,
+): number | undefined {
+  if (typeof value !== "string") return undefined;
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || parsed < min || parsed > max) {
+    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}; got "${value}"`);
+  }
+  return parsed;
+}
+
 function choice(value: string | boolean | undefined, allowed: string[], flag: string): string | undefined {
   if (typeof value !== "string") return undefined;
   if (!allowed.includes(value))
@@ -23,6 +38,9 @@ export const projectsUpdate: Command = {
     "--preview-password-stdin protects branch and deployment URLs with a password read from stdin",
     "(8-200 characters); --no-preview-password makes them public again. --skew-days (0-90) is how long",
     "files of the previous production deployment stay reachable after a new one.",
+    "Retention (applied hourly and by `miaobu deployments prune`): --retain-production and --retain-preview",
+    "(1-1000) keep that many newest ready deployments of each environment, --retain-days (0-365) keeps every",
+    "deployment younger than that; production and anything an alias or domain points at are always kept.",
   ].join("\n"),
   positionals: [{ name: "name", required: true, description: "The project's name (or id)" }],
   options: {
@@ -35,11 +53,23 @@ export const projectsUpdate: Command = {
     "preview-password-stdin": { type: "boolean", description: "Read a preview password from stdin" },
     "no-preview-password": { type: "boolean", description: "Remove the preview password" },
     "skew-days": { type: "string", value: "<n>", description: "Days old production files stay reachable" },
+    "retain-production": {
+      type: "string",
+      value: "<n>",
+      description: "Newest ready production deployments to keep",
+    },
+    "retain-preview": {
+      type: "string",
+      value: "<n>",
+      description: "Newest ready preview deployments to keep",
+    },
+    "retain-days": { type: "string", value: "<n>", description: "Keep every deployment younger than this" },
   },
   examples: [
     "miaobu projects update my-site --trailing-slash drop-trailing-slash --not-found 404-page",
     'printf %s "$PREVIEW_PASSWORD" | miaobu projects update my-site --preview-password-stdin',
     "miaobu projects update my-site --no-preview-password --skew-days 14",
+    "miaobu projects update my-site --retain-production 5 --retain-preview 10 --retain-days 3",
   ],
   async run(context, { values, positionals }) {
     const [name = ""] = positionals;
@@ -54,6 +84,14 @@ export const projectsUpdate: Command = {
         throw new UsageError(`--skew-days must be a whole number from 0 to 90; got "${values["skew-days"]}"`);
       }
       patch.skewProtectionDays = days;
+    }
+    const retention = {
+      retainProduction: wholeNumber(values["retain-production"], 1, 1000, "retain-production"),
+      retainPreview: wholeNumber(values["retain-preview"], 1, 1000, "retain-preview"),
+      retainDays: wholeNumber(values["retain-days"], 0, 365, "retain-days"),
+    };
+    for (const [key, value] of Object.entries(retention)) {
+      if (value !== undefined) patch[key] = value;
     }
     const setPassword = values["preview-password-stdin"] === true;
     if (setPassword && values["no-preview-password"] === true) {
@@ -83,6 +121,11 @@ export const projectsUpdate: Command = {
     out.line(`  Not found:       ${project.notFound ?? "-"}`);
     out.line(`  Preview password: ${project.previewProtected ? "set" : "none"}`);
     out.line(`  Skew protection: ${project.skewProtectionDays ?? "-"} days`);
+    if (project.retainProduction !== undefined) {
+      out.line(
+        `  Retention:       newest ${project.retainProduction} production, ${project.retainPreview ?? "-"} preview, all under ${project.retainDays ?? "-"} days`,
+      );
+    }
     return 0;
   },
 };

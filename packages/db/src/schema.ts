@@ -10,6 +10,8 @@ export const DEPLOYMENT_STATUSES = [
   "failed",
   "canceled",
   "superseded",
+  /** Removed by the retention policy (docs/retention.md): its files are gone, its own URL answers 410. */
+  "deleted",
 ] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
@@ -117,6 +119,17 @@ export const projects = sqliteTable(
     githubForkPullRequests: integer("github_fork_pull_requests", { mode: "boolean" })
       .notNull()
       .default(false),
+    // Retention (docs/retention.md): the newest ready production and preview deployments kept, and the
+    // age in days under which every deployment is kept.
+    retainProduction: integer("retain_production").notNull().default(10),
+    retainPreview: integer("retain_preview").notNull().default(20),
+    retainDays: integer("retain_days").notNull().default(7),
+    /**
+     * The retention sweep's lease: while it is in the future a sweep is deleting this project's files (and
+     * finalize waits); after a sweep it holds when the sweep ended, so the cron picks the least recently
+     * swept projects first. Null: never swept.
+     */
+    sweepUntil: integer("sweep_until"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -159,6 +172,8 @@ export const deployments = sqliteTable(
     promotedAt: integer("promoted_at"),
     /** The GitHub pull request a preview was built for. */
     pullRequest: integer("pull_request"),
+    /** When retention deleted it (status `deleted`). */
+    deletedAt: integer("deleted_at"),
   },
   (t) => [
     index("deployments_project_created_idx").on(t.projectId, t.createdAt),
@@ -199,6 +214,11 @@ export const blobs = sqliteTable(
     hash: text("hash").notNull(),
     size: integer("size").notNull(),
     createdAt: integer("created_at").notNull(),
+    /**
+     * Last time a new deployment's manifest named this blob (0: never since its upload). The retention
+     * sweep deletes only blobs whose `created_at` and `referenced_at` are both older than the sweep.
+     */
+    referencedAt: integer("referenced_at").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.hash] })],
 );

@@ -27,6 +27,10 @@ export interface Project {
   trailingSlash: TrailingSlash;
   notFound: NotFound;
   skewProtectionDays: number;
+  /** Retention (docs/retention.md): newest ready production and preview deployments kept, and days kept. */
+  retainProduction: number;
+  retainPreview: number;
+  retainDays: number;
   previewProtected: boolean;
   createdAt: string;
   updatedAt: string;
@@ -41,9 +45,17 @@ export type DeploymentStatus =
   | "ready"
   | "failed"
   | "canceled"
-  | "superseded";
+  | "superseded"
+  /** Removed by the project's retention policy: its files are gone and its URL answers 410. */
+  | "deleted";
 
-export const FINAL_STATUSES: readonly DeploymentStatus[] = ["ready", "failed", "canceled", "superseded"];
+export const FINAL_STATUSES: readonly DeploymentStatus[] = [
+  "ready",
+  "failed",
+  "canceled",
+  "superseded",
+  "deleted",
+];
 
 export interface Phase {
   name: string;

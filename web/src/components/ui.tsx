@@ -13,6 +13,7 @@ const STATUS_LABEL: Record<DeploymentStatus, string> = {
   failed: "Failed",
   canceled: "Canceled",
   superseded: "Superseded",
+  deleted: "Deleted",
 };
 
 const STATUS_TONE: Record<DeploymentStatus, string> = {
@@ -25,6 +26,7 @@ const STATUS_TONE: Record<DeploymentStatus, string> = {
   failed: "bad",
   canceled: "off",
   superseded: "off",
+  deleted: "off",
 };
 
 /** A deployment's status as a colored label (the word carries the meaning, not the color). */

@@ -14,6 +14,7 @@ const PROBLEMS = {
   insufficient_scope: { status: 403, title: "The token lacks the scope this needs" },
   not_found: { status: 404, title: "Not found" },
   conflict: { status: 409, title: "Conflict" },
+  gone: { status: 410, title: "Gone" },
   length_required: { status: 411, title: "Content-Length required" },
   payload_too_large: { status: 413, title: "Payload too large" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },

@@ -18,6 +18,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { hookRoutes } from "./routes/hooks.ts";
 import { logRoutes } from "./routes/logs.ts";
 import { projectRoutes } from "./routes/projects.ts";
+import { retentionRoutes } from "./routes/retention.ts";
 import { sessionRoutes } from "./routes/session.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { githubWebhookRoutes } from "./routes/webhooks.ts";
@@ -40,6 +41,7 @@ const routes = app
   .route("/api/v1/projects", projectRoutes)
   .route("/api/v1/projects", envRoutes)
   .route("/api/v1/projects", domainRoutes)
+  .route("/api/v1/projects", retentionRoutes)
   // Before the deployment routes, so it wraps the builder's finalize.
   .use("/api/v1/deployments/:id/finalize", settleAfterFinalize)
   .route("/api/v1", deploymentRoutes)

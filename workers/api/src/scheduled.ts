@@ -3,8 +3,12 @@ import { drizzle } from "drizzle-orm/d1";
 import { configOf, type Deps } from "./env.ts";
 import { renewDueCertificates } from "./services/certificates/manage.ts";
 import { recheckDomains } from "./services/domains/manage.ts";
+import { pruneAll } from "./services/retention/sweep.ts";
 
-/** The cron trigger (`[triggers]` in wrangler.toml): re-checks custom domains' DNS, renews certificates. */
+/**
+ * The cron trigger (`[triggers]` in wrangler.toml): re-checks custom domains' DNS, renews certificates, then
+ * applies the retention policy to the projects due (docs/retention.md).
+ */
 export async function runScheduled(env: Env, now: () => number = Date.now): Promise<void> {
   const deps: Deps = { db: drizzle(env.DB), storage: storageOf(env), now, config: configOf(env) };
   const checked = await recheckDomains(deps);
@@ -12,6 +16,16 @@ export async function runScheduled(env: Env, now: () => number = Date.now): Prom
   console.log(
     JSON.stringify({ level: "info", msg: "scheduled", domainsChecked: checked, certificatesDue: renewed }),
   );
+  // pruneAll logs each project's failure and goes on; this catches only a failure to list the projects.
+  await pruneAll(deps).catch((error: unknown) => {
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "retention: run failed",
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    );
+  });
 }
 
 /** `scheduled` handler of the API Worker. */

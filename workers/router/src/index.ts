@@ -4,6 +4,7 @@ import { storageOf } from "@miaobu/storage";
 import { ACME_CHALLENGE_PREFIX, acmeChallenge } from "./acme-challenge.ts";
 import { BlobCache, type BlobSources } from "./blobs.ts";
 import { normalizeConfiguration, type RouterConfiguration } from "./config.ts";
+import { deploymentGone } from "./gone.ts";
 import { LOGIN_PATH } from "./login-page.ts";
 import { ManifestCache } from "./manifest.ts";
 import { guardPreview, PreviewSessions } from "./preview-auth.ts";
@@ -122,6 +123,10 @@ async function handle(
     if (guard) return guard;
   }
   if (loginPost) return methodNotAllowed();
+
+  // Read with the route, so a deleted deployment answers 410 within the route cache's bound, even where
+  // this isolate still holds its manifest.
+  if (route.deleted) return deploymentGone();
 
   const site = await loadSite(storageOf(env), state.sites, route.projectId, route.deploymentId);
   if (!site) {

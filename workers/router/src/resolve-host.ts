@@ -10,6 +10,8 @@ export interface Route {
   /** PBKDF2 hash of the preview password; null when previews are public. */
   previewPasswordHash: string | null;
   skewProtectionDays: number;
+  /** Retention deleted the deployment (docs/retention.md): only its own host still points at it, for a 410. */
+  deleted: boolean;
   /** The deployment this host served before, still answering for files the current one lacks until `until`. */
   previous: { deploymentId: string; until: number } | null;
 }
@@ -24,6 +26,7 @@ interface RouteRow {
   not_found: NotFoundMode;
   preview_password_hash: string | null;
   skew_protection_days: number;
+  deleted: number | null;
 }
 
 interface CacheEntry {
@@ -83,11 +86,12 @@ export class RouteCache {
   }
 }
 
-// One primary-key lookup on routes joined to its project by primary key: its cost does not depend on how
-// many deployments or hosts a project has.
+// One primary-key lookup on routes joined to its project and its deployment by primary key: its cost does
+// not depend on how many deployments or hosts a project has.
 export const ROUTE_QUERY = `SELECT r.project_id, r.deployment_id, r.kind, r.previous_deployment_id, r.previous_until,
-  p.trailing_slash, p.not_found, p.preview_password_hash, p.skew_protection_days
-  FROM routes r JOIN projects p ON p.id = r.project_id WHERE r.hostname = ?`;
+  p.trailing_slash, p.not_found, p.preview_password_hash, p.skew_protection_days, d.status = 'deleted' AS deleted
+  FROM routes r JOIN projects p ON p.id = r.project_id LEFT JOIN deployments d ON d.id = r.deployment_id
+  WHERE r.hostname = ?`;
 
 function toRoute(row: RouteRow): Route {
   return {
@@ -98,6 +102,7 @@ function toRoute(row: RouteRow): Route {
     notFound: row.not_found,
     previewPasswordHash: row.preview_password_hash,
     skewProtectionDays: row.skew_protection_days,
+    deleted: row.deleted === 1,
     previous:
       row.previous_deployment_id !== null && row.previous_until !== null
         ? { deploymentId: row.previous_deployment_id, until: row.previous_until }

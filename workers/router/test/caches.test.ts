@@ -60,6 +60,7 @@ describe("RouteCache", () => {
     notFound: "auto",
     previewPasswordHash: null,
     skewProtectionDays: 7,
+    deleted: false,
     previous: null,
   };
 

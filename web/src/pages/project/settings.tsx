@@ -66,8 +66,19 @@ function initial(p: Project) {
     buildTimeoutSeconds: String(p.buildTimeoutSeconds),
     trailingSlash: p.trailingSlash,
     notFound: p.notFound,
+    retainProduction: String(p.retainProduction),
+    retainPreview: String(p.retainPreview),
+    retainDays: String(p.retainDays),
   };
 }
+
+/** Whole-number settings: the form keeps their text, the API takes numbers. */
+const NUMBER_FIELDS = [
+  { key: "buildTimeoutSeconds", label: "Build time limit (seconds)", min: 60, max: 7200 },
+  { key: "retainProduction", label: "Keep the newest production deployments", min: 1, max: 1000 },
+  { key: "retainPreview", label: "Keep the newest preview deployments", min: 1, max: 1000 },
+  { key: "retainDays", label: "Keep every deployment younger than (days)", min: 0, max: 365 },
+] as const;
 
 function SettingsForm({ project, onSaved }: { project: Project; onSaved: (p: Project) => void }) {
   const [form, setForm] = useState(() => initial(project));
@@ -83,8 +94,7 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved: (p: Pro
       const value = form[key].trim();
       if (value !== before[key]) body[key] = value === "" && key !== "productionBranch" ? null : value;
     }
-    if (form.buildTimeoutSeconds !== before.buildTimeoutSeconds)
-      body.buildTimeoutSeconds = Number(form.buildTimeoutSeconds);
+    for (const { key } of NUMBER_FIELDS) if (form[key] !== before[key]) body[key] = Number(form[key]);
     if (form.trailingSlash !== before.trailingSlash) body.trailingSlash = form.trailingSlash;
     if (form.notFound !== before.notFound) body.notFound = form.notFound;
     if (Object.keys(body).length === 0) return setSaved(true);
@@ -118,15 +128,18 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved: (p: Pro
             onValue={(v) => set({ [key]: v })}
           />
         ))}
-        <TextField
-          name="buildTimeoutSeconds"
-          label="Build time limit (seconds)"
-          type="number"
-          min={60}
-          max={7200}
-          value={form.buildTimeoutSeconds}
-          onValue={(v) => set({ buildTimeoutSeconds: v })}
-        />
+        {NUMBER_FIELDS.map(({ key, label, min, max }) => (
+          <TextField
+            key={key}
+            name={key}
+            label={label}
+            type="number"
+            min={min}
+            max={max}
+            value={form[key]}
+            onValue={(v) => set({ [key]: v })}
+          />
+        ))}
         <label>
           Trailing slashes
           <select
@@ -159,7 +172,7 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved: (p: Pro
       <ErrorMessage error={save.error} />
       {saved && !save.busy && (
         <p role="status" class="ok-line">
-          Saved. Build settings apply from the next build.
+          Saved. Build settings apply from the next build; retention from the next sweep.
         </p>
       )}
       <BusyButton type="submit" class="primary" busy={save.busy} busyLabel="Saving…">

@@ -30,7 +30,8 @@ export interface RateLimitOptions {
 const EXEMPT = new Set(["/healthz", "/readyz"]);
 // Credential-checking routes that take no credential: limited per IP, tightly.
 const LOGIN = /^\/api\/v1\/auth\/(?!logout$)[^/]+$/;
-const BLOBS = /^\/api\/v1\/deployments\/([^/]+)\/blobs(?:\/[^/]+)?$/;
+// Uploads of blobs and downloads of a deployment's files: many small requests per deployment.
+const BLOBS = /^\/api\/v1\/deployments\/([^/]+)\/(?:blobs(?:\/[^/]+)?|files\/[^/]+)$/;
 
 /** The client's address as Cloudflare reports it; one shared identity when absent (local tools). */
 export function clientIp(c: Context<AppEnv>): string {

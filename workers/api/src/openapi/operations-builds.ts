@@ -1,6 +1,6 @@
 import { analyzeBody } from "../routes/analyze.ts";
 import { triggerBody } from "../routes/builds.ts";
-import { eventBody, logBody, manifestBody } from "../routes/callbacks.ts";
+import { eventBody, logBody, manifestBody, storedBlobsBody } from "../routes/callbacks.ts";
 import { hookQuery } from "../routes/hooks.ts";
 import { wsQuery } from "../routes/logs.ts";
 import { json } from "./operations-json.ts";
@@ -118,8 +118,30 @@ export const buildOperations: Operation[] = [
     summary: "The builder submits its output's manifest",
     auth: "callback",
     body: json(manifestBody, { files: [{ path: "index.html", hash: HASH, size: 3 }] }),
-    success: { status: 200, description: "`{ missing, limits }`" },
+    success: {
+      status: 200,
+      description:
+        "`{ missing, limits, directUpload }`: with `directUpload` the builder may write to the bucket",
+    },
     errors: { 409: "a different manifest was already submitted" },
+    rateLimit: ["api"],
+  },
+  {
+    method: "post",
+    path: "/api/v1/builds/:id/blobs",
+    tag: "builder callbacks",
+    summary: "The builder registers blobs it wrote straight to the S3 or OSS bucket (up to 500)",
+    auth: "callback",
+    body: json(storedBlobsBody, { hashes: [HASH] }),
+    success: {
+      status: 200,
+      description: "`{ recorded, missing }`: recorded are stored with the manifest's size; missing are not",
+    },
+    errors: {
+      409: "the deployment no longer takes uploads",
+      422: "a hash that is no file of the deployment",
+      503: "a retention sweep of the project is deleting files; retry",
+    },
     rateLimit: ["api"],
   },
   {

@@ -5,6 +5,7 @@ import {
   rollbackBody,
 } from "../routes/deployments.ts";
 import { createBody as createProjectBody, updateBody as updateProjectBody } from "../routes/projects.ts";
+import { pruneBody } from "../routes/retention.ts";
 import { accountOperations } from "./operations-accounts.ts";
 import { buildOperations } from "./operations-builds.ts";
 import { domainOperations } from "./operations-domains.ts";
@@ -162,6 +163,23 @@ export const operations: Operation[] = [
     rateLimit: ["api"],
   },
   {
+    method: "post",
+    path: "/api/v1/projects/:project/prune",
+    tag: "deployments",
+    summary: "Apply the retention policy now: delete old deployments and the files no kept one uses",
+    description:
+      "Needs the `admin` scope. With `dryRun: true` nothing changes and the answer says what would go. See docs/retention.md.",
+    auth: "token",
+    body: json(pruneBody, { dryRun: true }, true),
+    success: {
+      status: 200,
+      description:
+        "`{ dryRun, kept: [{ id, shortId, reason }], deleted: [{ id, shortId, environment, branch, createdAt }], blobs: { deleted, bytes, skipped? } }`",
+    },
+    errors: { 409: "another retention sweep of this project is running" },
+    rateLimit: ["api"],
+  },
+  {
     method: "get",
     path: "/api/v1/deployments/:id",
     tag: "deployments",
@@ -169,6 +187,39 @@ export const operations: Operation[] = [
     auth: "token",
     success: { status: 200, description: "`{ deployment }`" },
     rateLimit: ["api"],
+  },
+  {
+    method: "get",
+    path: "/api/v1/deployments/:id/files",
+    tag: "deployments",
+    summary: "Export: the files of a deployment, from its manifest",
+    description:
+      "Paths are relative to the deployed folder, sorted. Each file's bytes are at `files/{hash}`.",
+    auth: "token",
+    success: { status: 200, description: "`{ deployment, files: [{ path, hash, size }] }`" },
+    errors: {
+      404: "no such deployment, or not yours; or its manifest is missing from storage",
+      409: "the deployment has no files yet (a build before its upload step)",
+      410: "the deployment was deleted by the project's retention policy",
+    },
+    rateLimit: ["api"],
+  },
+  {
+    method: "get",
+    path: "/api/v1/deployments/:id/files/:hash",
+    tag: "deployments",
+    summary: "Export: the raw bytes of one file the deployment's manifest names",
+    description:
+      "`ETag` is the hash and the answer is cacheable for a year (`If-None-Match` answers 304). A hash the " +
+      "manifest does not name answers 404, like one that does not exist.",
+    auth: "token",
+    success: { status: 200, description: "the file's bytes", contentType: "application/octet-stream" },
+    errors: {
+      404: "no such deployment or not yours, no file of it with this hash, or its bytes are missing from storage",
+      409: "the deployment has no files yet (a build before its upload step)",
+      410: "the deployment was deleted by the project's retention policy",
+    },
+    rateLimit: ["blobs"],
   },
   {
     method: "put",

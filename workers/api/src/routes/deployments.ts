@@ -8,6 +8,7 @@ import { readBatch, requireMultipart } from "../lib/multipart.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { checkWanted, findUploadTarget, storeBlobs } from "../services/blobs/upload.ts";
 import { createDeployment } from "../services/deployments/create.ts";
+import { findExportBlob, listExportFiles, readExportBlob } from "../services/deployments/export.ts";
 import { finalizeDeployment } from "../services/deployments/finalize.ts";
 import { findDeployment } from "../services/deployments/find.ts";
 import { listDeployments } from "../services/deployments/list.ts";
@@ -50,6 +51,15 @@ export const listQuery = z.strictObject({
 });
 
 export const rollbackBody = z.strictObject({ deploymentId: deploymentId.optional() });
+
+/** Whether an `If-None-Match` header names the blob `hash` (or `*`). */
+function etagMatches(header: string | undefined, hash: string): boolean {
+  if (!header) return false;
+  return header.split(",").some((tag) => {
+    const value = tag.trim().replace(/^W\//, "");
+    return value === "*" || value === `"${hash}"`;
+  });
+}
 
 /** Deployments and the upload protocol, mounted at `/api/v1`. */
 export const deploymentRoutes = new Hono<AppEnv>()
@@ -114,6 +124,27 @@ export const deploymentRoutes = new Hono<AppEnv>()
     const deps = c.get("deps");
     const { project, deployment } = await findDeployment(deps, c.get("user").id, c.req.param("id"));
     return c.json({ deployment: await presentOne(deps, project, deployment) });
+  })
+  .get("/deployments/:id/files", requireAuth, async (c) => {
+    const deps = c.get("deps");
+    const { project, deployment, files } = await listExportFiles(deps, c.get("user").id, c.req.param("id"));
+    return c.json({ deployment: await presentOne(deps, project, deployment), files });
+  })
+  .get("/deployments/:id/files/:hash", requireAuth, async (c) => {
+    const deps = c.get("deps");
+    const blob = await findExportBlob(deps, c.get("user").id, c.req.param("id"), c.req.param("hash"));
+    // A blob is named by the hash of its bytes, so it never changes: the hash is a strong ETag forever.
+    const headers = {
+      ETag: `"${blob.hash}"`,
+      "Cache-Control": "private, max-age=31536000, immutable",
+    };
+    if (etagMatches(c.req.header("If-None-Match"), blob.hash)) return c.body(null, 304, headers);
+    const object = await readExportBlob(deps, blob);
+    return c.body(object.body, 200, {
+      ...headers,
+      "Content-Type": "application/octet-stream",
+      "Content-Length": String(object.size),
+    });
   })
   .put("/deployments/:id/blobs/:hash", requireAuth, async (c) => {
     const deps = c.get("deps");

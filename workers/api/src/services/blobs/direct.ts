@@ -46,7 +46,15 @@ export async function registerStoredBlobs(
     chunk(found, ROWS_PER_INSERT).map((rows) =>
       deps.db
         .insert(blobs)
-        .values(rows.map((b) => ({ projectId: project.id, hash: b.hash, size: b.size, createdAt: at })))
+        .values(
+          rows.map((b) => ({
+            projectId: project.id,
+            hash: b.hash,
+            size: b.size,
+            createdAt: at,
+            referencedAt: at,
+          })),
+        )
         .onConflictDoNothing(),
     ),
   );

@@ -8,6 +8,7 @@ import { findDeployment } from "../deployments/find.ts";
 import { manifestHashes } from "../deployments/manifest.ts";
 import type { DeploymentRow } from "../deployments/present.ts";
 import type { ProjectRow } from "../projects/present.ts";
+import { assertNotSweeping } from "../retention/guards.ts";
 
 export interface BlobUpload {
   hash: string;
@@ -18,9 +19,12 @@ export interface BlobUpload {
 const ROWS_PER_INSERT = 20;
 const PARALLEL_PUTS = 6;
 
-/** The owner's deployment, provided it still accepts uploads (409 otherwise). */
+/**
+ * The owner's deployment, provided it still accepts uploads (409 otherwise) and no retention sweep of its
+ * project is deleting files right now (503: the sweep takes seconds, and clients retry).
+ */
 export async function findUploadTarget(
-  deps: Pick<Deps, "db">,
+  deps: Pick<Deps, "db" | "now">,
   ownerId: string,
   deploymentId: string,
 ): Promise<{ project: ProjectRow; deployment: DeploymentRow }> {
@@ -31,6 +35,7 @@ export async function findUploadTarget(
       `The deployment is ${found.deployment.status}; files can only be uploaded while it is uploading.`,
     );
   }
+  await assertNotSweeping(deps, found.project.id);
   return found;
 }
 
@@ -104,7 +109,13 @@ export async function storeBlobs(
       db
         .insert(blobs)
         .values(
-          rows.map((u) => ({ projectId: project.id, hash: u.hash, size: u.body.byteLength, createdAt: at })),
+          rows.map((u) => ({
+            projectId: project.id,
+            hash: u.hash,
+            size: u.body.byteLength,
+            createdAt: at,
+            referencedAt: at,
+          })),
         )
         .onConflictDoNothing(),
     ),

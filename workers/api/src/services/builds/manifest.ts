@@ -6,6 +6,7 @@ import { buildManifestFiles } from "../deployments/create.ts";
 import { writeManifest } from "../deployments/manifest.ts";
 import type { DeploymentRow } from "../deployments/present.ts";
 import type { ProjectRow } from "../projects/present.ts";
+import { touchBlobs } from "../retention/guards.ts";
 import { changeStatus } from "./status.ts";
 
 const ACCEPTS_MANIFEST = new Set(["queued", "cloning", "installing", "building", "uploading"]);
@@ -40,6 +41,9 @@ export async function submitBuildManifest(
     totalBytes: input.reduce((sum, f) => sum + f.size, 0),
   });
   if (!updated) throw new ApiError("conflict", "The deployment finished while its manifest arrived.");
-  const missing = await missingHashes(deps, project.id, [...manifestBlobSizes(Object.values(files)).keys()]);
+  // As in createDeployment: touched after the manifest is stored, so a retention sweep spares these blobs.
+  const hashes = [...manifestBlobSizes(Object.values(files)).keys()];
+  await touchBlobs(deps.db, project.id, hashes, deps.now());
+  const missing = await missingHashes(deps, project.id, hashes);
   return { deployment: updated, missing };
 }

@@ -8,7 +8,7 @@ export interface Phase {
 }
 
 /** Statuses a deployment never leaves; its callback token stops working in them. */
-export const FINAL_STATUSES = ["ready", "failed", "canceled", "superseded"] as const;
+export const FINAL_STATUSES = ["ready", "failed", "canceled", "superseded", "deleted"] as const;
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
 
 /** Statuses the builder reports while it works, in the order they happen. */

@@ -11,6 +11,7 @@ import { ApiError, type FieldError } from "../../errors.ts";
 import { missingHashes } from "../blobs/missing.ts";
 import { findProject } from "../projects/find.ts";
 import type { ProjectRow } from "../projects/present.ts";
+import { touchBlobs } from "../retention/guards.ts";
 import { writeManifest } from "./manifest.ts";
 import { newDeploymentRow } from "./new-row.ts";
 import type { DeploymentRow } from "./present.ts";
@@ -133,6 +134,9 @@ export async function createDeployment(
   // Manifest first: a deployment row never exists without its manifest.
   await writeManifest(deps.storage, project.id, { version: 1, deploymentId: row.id, files });
   await deps.db.insert(deployments).values(row);
-  const missing = await missingHashes(deps, project.id, [...manifestBlobSizes(Object.values(files)).keys()]);
+  // Row and manifest stored, then touched: a retention sweep either sees this deployment or spares its blobs.
+  const hashes = [...manifestBlobSizes(Object.values(files)).keys()];
+  await touchBlobs(deps.db, project.id, hashes, deps.now());
+  const missing = await missingHashes(deps, project.id, hashes);
   return { project, deployment: row, missing };
 }

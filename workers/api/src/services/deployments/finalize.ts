@@ -8,6 +8,7 @@ import { ApiError, type MissingBlob } from "../../errors.ts";
 import { runBatch } from "../../lib/batch.ts";
 import { missingHashes } from "../blobs/missing.ts";
 import type { ProjectRow } from "../projects/present.ts";
+import { assertNotSweeping } from "../retention/guards.ts";
 import { findDeployment } from "./find.ts";
 import { readManifest } from "./manifest.ts";
 import type { DeploymentRow } from "./present.ts";
@@ -87,6 +88,7 @@ export async function finalizeDeployment(
       `The deployment is ${deployment.status}; only an uploading one can be finalized.`,
     );
   }
+  await assertNotSweeping(deps, project.id);
   const manifest = await readManifest(deps, project.id, deployment.id);
   const missing = await missingHashes(deps, project.id, [
     ...manifestBlobSizes(Object.values(manifest.files)).keys(),

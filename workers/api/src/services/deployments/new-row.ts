@@ -37,6 +37,7 @@ export function newDeploymentRow(
     readyAt: null,
     promotedAt: null,
     pullRequest: null,
+    deletedAt: null,
     createdAt: at,
     ...init,
     branch,

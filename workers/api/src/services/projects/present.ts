@@ -25,6 +25,9 @@ export function presentProject(config: Config, row: ProjectRow) {
     notFound: row.notFound,
     skewProtectionDays: row.skewProtectionDays,
     previewProtected: row.previewPasswordHash !== null,
+    retainProduction: row.retainProduction,
+    retainPreview: row.retainPreview,
+    retainDays: row.retainDays,
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
   };

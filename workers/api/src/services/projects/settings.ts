@@ -79,6 +79,10 @@ export const projectSettings = {
   notFound: z.enum(NOT_FOUND_MODES).optional(),
   skewProtectionDays: z.number().int().min(0).max(90).optional(),
   previewPassword: z.string().min(8).max(200).nullable().optional(),
+  // Retention (docs/retention.md): newest ready deployments kept per environment, and the age kept whatever.
+  retainProduction: z.number().int().min(1).max(1000).optional(),
+  retainPreview: z.number().int().min(1).max(1000).optional(),
+  retainDays: z.number().int().min(0).max(365).optional(),
 };
 
 export const projectSettingsSchema = z.strictObject(projectSettings);
@@ -100,6 +104,9 @@ type SettingsColumns = Partial<
     | "notFound"
     | "skewProtectionDays"
     | "previewPasswordHash"
+    | "retainProduction"
+    | "retainPreview"
+    | "retainDays"
   >
 >;
 
@@ -124,6 +131,10 @@ export async function settingsColumns(input: ProjectSettingsInput): Promise<Sett
   if (input.trailingSlash !== undefined) columns.trailingSlash = input.trailingSlash;
   if (input.notFound !== undefined) columns.notFound = input.notFound;
   if (input.skewProtectionDays !== undefined) columns.skewProtectionDays = input.skewProtectionDays;
+  for (const key of ["retainProduction", "retainPreview", "retainDays"] as const) {
+    const value = input[key];
+    if (value !== undefined) columns[key] = value;
+  }
   if (input.previewPassword !== undefined) {
     columns.previewPasswordHash =
       input.previewPassword === null ? null : await hashPassword(input.previewPassword);

@@ -1,0 +1,56 @@
+import { blobs, projects } from "@miaobu/db";
+import { and, eq, sql } from "drizzle-orm";
+import type { Deps } from "../../env.ts";
+import { ApiError } from "../../errors.ts";
+import { chunk, runBatch } from "../../lib/batch.ts";
+
+// As in blobs/missing.ts: the hashes travel as one JSON array per statement (D1 binds at most 100 values).
+const HASHES_PER_STATEMENT = 1000;
+
+/**
+ * Records that a new deployment's manifest names `hashes`: a retention sweep that started before `at`
+ * deletes none of them (sweep.ts explains the order). Call it after the deployment row and its manifest are
+ * stored, before answering which blobs are missing.
+ */
+export async function touchBlobs(
+  db: Deps["db"],
+  projectId: string,
+  hashes: Iterable<string>,
+  at: number,
+): Promise<void> {
+  const unique = [...new Set(hashes)];
+  await runBatch(
+    db,
+    chunk(unique, HASHES_PER_STATEMENT).map((part) =>
+      db
+        .update(blobs)
+        .set({ referencedAt: at })
+        .where(
+          and(
+            eq(blobs.projectId, projectId),
+            sql`${blobs.hash} in (select value from json_each(${JSON.stringify(part)}))`,
+          ),
+        ),
+    ),
+  );
+}
+
+/** The message of the 503 a finalize (or an upload) gets while a sweep deletes the project's files. */
+export const SWEEPING_MESSAGE =
+  "A retention sweep is deleting this project's old files; try again in a few seconds.";
+
+/**
+ * 503 `unavailable` while a retention sweep of the project holds its lease, so nothing is uploaded or
+ * finalized on the strength of a blob the sweep is deleting. The sweep takes seconds; the CLI and the
+ * builder retry a 503 on their own.
+ */
+export async function assertNotSweeping(deps: Pick<Deps, "db" | "now">, projectId: string): Promise<void> {
+  const row = await deps.db
+    .select({ sweepUntil: projects.sweepUntil })
+    .from(projects)
+    .where(eq(projects.id, projectId))
+    .get();
+  if (row?.sweepUntil != null && row.sweepUntil > deps.now()) {
+    throw new ApiError("unavailable", SWEEPING_MESSAGE);
+  }
+}
