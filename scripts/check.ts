@@ -26,6 +26,7 @@ if (!writeTypes) {
     "containers/builder",
     "packages/rules",
     "packages/db",
+    "packages/storage",
     "workers/api",
     "workers/router",
     "cli",

@@ -34,6 +34,13 @@ beforeAll(async () => {
         "fs.mkdirSync('dist', { recursive: true });",
         "fs.writeFileSync('dist/index.html', '<h1>built into the bucket</h1>');",
         "fs.writeFileSync('dist/big.txt', 'line of text\\n'.repeat(4000));",
+        // What build code can see of the platform: its environment, and any process environment it can read.
+        "const environs = [];",
+        "for (const pid of fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p))) {",
+        "  try { environs.push(fs.readFileSync('/proc/' + pid + '/environ', 'latin1')); } catch {}",
+        "}",
+        "fs.writeFileSync('dist/env.json', JSON.stringify(process.env));",
+        "fs.writeFileSync('dist/environs.txt', environs.join('\\n'));",
       ].join("\n"),
     },
     "first",
@@ -111,6 +118,19 @@ describe.each(backends)("the platform on $name", ({ name, start, client }) => {
     expect(big.status).toBe(200);
     const keys = await keysUnder(bucket, `projects/${projectId}/`);
     expect(keys.some((key) => key.endsWith("/build.log"))).toBe(true);
+    // The builder holds the bucket's credentials; build code must not see them.
+    const secret = server.info.config.secretAccessKey;
+    const env = await getSite(t, `${project}.localhost`, "/env.json");
+    expect(env.status).toBe(200);
+    expect(env.body).toContain("MIAOBU_DEPLOYMENT_ID");
+    expect(env.body).not.toMatch(/MIAOBU_(S3|OSS|STORAGE)/);
+    expect(env.body).not.toContain(secret);
+    if (process.getuid?.() === 0) {
+      // As root the builder runs builds as an unprivileged user, who cannot read other processes' environment.
+      const environs = await getSite(t, `${project}.localhost`, "/environs.txt");
+      expect(environs.status).toBe(200);
+      expect(environs.body).not.toContain(secret);
+    }
     expect(keys.filter((key) => key.endsWith("/manifest.json"))).toHaveLength(2);
   });
 

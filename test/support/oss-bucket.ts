@@ -2,7 +2,7 @@
 // ListObjectsV2 (list-type=2, continuation-token, start-after, fetch-owner) and DeleteMultipleObjects, with
 // the answers' XML as OSS writes it.
 import { createHash } from "node:crypto";
-import { childrenNamed, childText, parseXml } from "../../packages/storage/src/oss-xml.ts";
+import { childrenNamed, childText, parseXml } from "../../packages/storage/src/xml.ts";
 
 /** An answer with OSS's XML error document: `<Error><Code>…</Code><Message>…</Message>…</Error>`. */
 export class OssError extends Error {

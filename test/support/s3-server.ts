@@ -12,7 +12,11 @@ import type { TestStoreServer } from "./store-server.ts";
 const BUCKET = "miaobu-test";
 // s3rver's one account. Its own signature check is off: it canonicalizes query values with
 // encodeURIComponent, so a listing under a prefix with parentheses never matches. The proxy checks instead.
-const ACCOUNT: SigningAccount = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER", region: "us-east-1" };
+const ACCOUNT: SigningAccount = {
+  accessKeyId: "S3RVER",
+  secretAccessKey: "miaobu-s3-test-secret-8c1e",
+  region: "us-east-1",
+};
 const FAIL_NEXT_UPLOAD = "/__test/fail-next-upload";
 /** How much of an upload the armed proxy takes before it answers 500. */
 const FAIL_AFTER_BYTES = 16 * 1024;

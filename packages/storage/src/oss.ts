@@ -1,6 +1,5 @@
 import type { RemoteStorageConfig } from "./config.ts";
 import { authorizationV1, contentMd5, encodeKey } from "./oss-signature.ts";
-import { childrenNamed, childText, escapeXml, parseXml, type XmlElement } from "./oss-xml.ts";
 import {
   type ByteRange,
   type ListOptions,
@@ -14,6 +13,7 @@ import {
   type StoredBody,
   type StoredObject,
 } from "./types.ts";
+import { childrenNamed, childText, escapeXml, parseXml, type XmlElement } from "./xml.ts";
 
 interface OssRequest {
   method: "GET" | "HEAD" | "PUT" | "POST";

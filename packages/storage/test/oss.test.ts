@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { failNextUpload, type TestStoreInfo } from "../../../test/support/store-server.ts";
 import { ossStorage } from "../src/oss.ts";
 import { authorizationV1, encodeKey, stringToSignV1 } from "../src/oss-signature.ts";
-import { childText, parseXml } from "../src/oss-xml.ts";
 import { StorageError } from "../src/types.ts";
+import { childText, parseXml } from "../src/xml.ts";
 import { storageContract } from "./contract.ts";
 
 const info = JSON.parse(env.TEST_OSS) as TestStoreInfo;
