@@ -18,10 +18,10 @@
  *     rows the sweep deleted before the touch are reported missing, and the client uploads them.
  *   - A blob uploaded again while the sweep deletes it (its row deleted, then re-recorded, then its object
  *     deleted): after the objects are gone the sweep re-reads those rows, and deletes any whose object is
- *     gone, so finalize reports it missing. Finalize refuses while the lease is held, so nothing is
- *     finalized between the sweep's object delete and that re-check. (An upload recording its row after the
- *     re-check but having stored its body before the delete is the one window left: uploads should also
- *     refuse while the lease is held, see docs/retention.md.)
+ *     gone, so finalize reports it missing. Uploads and finalize refuse (503) while the lease is held, so
+ *     nothing is stored or finalized between the sweep's object delete and that re-check, except by an
+ *     upload request that checked the lease before the sweep took it and outlasted its whole delete phase
+ *     (docs/retention.md names that window).
  *   - Objects with no row at all (orphans) go only if stored long before T0, so an upload between storing
  *     a body and recording its row is never mistaken for one.
  *   The cut-offs sit a margin before T0 so that clocks of different machines a little apart change nothing.
