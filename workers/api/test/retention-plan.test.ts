@@ -172,7 +172,8 @@ function oracle(input: PlanInput): Set<string> {
   }
   for (const pin of input.pins) keep.add(pin);
   for (const d of live) {
-    if (!["ready", "failed", "canceled", "superseded"].includes(d.status)) keep.add(d.id);
+    const abandoned = d.status === "uploading" && input.now - d.createdAt >= DAY;
+    if (!["ready", "failed", "canceled", "superseded"].includes(d.status) && !abandoned) keep.add(d.id);
     if (input.now - d.createdAt < input.project.retainDays * DAY) keep.add(d.id);
   }
   const ready = live.filter((d) => d.status === "ready").sort(newestFirst);
@@ -235,7 +236,9 @@ describe("planRetention", () => {
         for (const pin of m.pins.values()) if (pin) expect(doomed.has(pin)).toBe(false);
         for (const d of m.deployments) {
           if (!doomed.has(d.id)) continue;
-          expect(["ready", "failed", "canceled", "superseded"]).toContain(d.status);
+          // An upload left `uploading` for a day was abandoned; anything else unfinished stays.
+          if (d.status === "uploading") expect(m.now - d.createdAt).toBeGreaterThanOrEqual(DAY);
+          else expect(["ready", "failed", "canceled", "superseded"]).toContain(d.status);
           expect(m.now - d.createdAt).toBeGreaterThanOrEqual(s.retainDays * DAY);
         }
       }),

@@ -296,6 +296,45 @@ describe("POST /api/v1/projects/:project/prune", () => {
   });
 });
 
+describe("abandoned uploads", () => {
+  it("are kept for a day, then deleted with the files only they used", async () => {
+    const owner = await newUser();
+    const project = await createProject(owner.token);
+    await setRetention(owner.token, project.name, { retainDays: 0 });
+    const shared = await poolFile("abandoned", 1);
+    const own = await poolFile("abandoned", 2);
+    const live = await deployFiles(owner.token, project.name, [shared]);
+    // A deploy interrupted after uploading one of its two files: it stays `uploading`.
+    const left = await createDeployment(owner.token, project.name, [shared, own], "feature");
+    await upload(owner.token, left.id, [own.blob.hash], blobsOf([own]));
+    await ageBlobs(project.id);
+
+    expect((await prune(owner.token, project.name)).kept).toContainEqual({
+      id: left.id,
+      shortId: expect.any(String),
+      reason: "unfinished",
+    });
+    await env.DB.prepare("update deployments set created_at = created_at - ? where id = ?")
+      .bind(25 * 60 * 60 * 1000, left.id)
+      .run();
+    const report = await prune(owner.token, project.name);
+    expect(report.deleted.map((d) => d.id)).toEqual([left.id]);
+    expect(report.blobs.deleted).toBe(1);
+    expect(await statusOf(left.id)).toBe("deleted");
+    expect(await keysUnder(storageKeys.deployment(project.id, left.id))).toEqual([]);
+    const stored = await storedBlobs(project.id);
+    expect(stored.has(own.blob.hash)).toBe(false);
+    expect(stored.has(shared.blob.hash)).toBe(true);
+    expect(await statusOf(live.id)).toBe("ready");
+    // Too late to finish it: finalize says what happened.
+    await expectProblem(
+      await api(`/api/v1/deployments/${left.id}/finalize`, { method: "POST", token: owner.token }),
+      409,
+      "conflict",
+    );
+  });
+});
+
 describe("retention settings", () => {
   it("default to 10 production, 20 preview and 7 days, and are checked on update", async () => {
     const { token } = await newUser();

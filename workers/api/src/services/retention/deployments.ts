@@ -1,9 +1,9 @@
 import { type DeploymentStatus, deployments, domains, projects, routes } from "@miaobu/db";
 import { storageKeys } from "@miaobu/shared";
-import { and, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, lte, ne, or, sql } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import { chunk } from "../../lib/batch.ts";
-import { FINISHED_STATUSES, type PlanRoute } from "./plan.ts";
+import { ABANDONED_UPLOAD_MS, FINISHED_STATUSES, type PlanRoute } from "./plan.ts";
 import { deleteObjects } from "./sweep-blobs.ts";
 
 const IDS_PER_STATEMENT = 500;
@@ -74,7 +74,10 @@ export async function markDeleted(
         and(
           eq(deployments.projectId, projectId),
           sql`${deployments.id} in (select value from json_each(${JSON.stringify(part)}))`,
-          inArray(deployments.status, [...FINISHED_STATUSES]),
+          or(
+            inArray(deployments.status, [...FINISHED_STATUSES]),
+            and(eq(deployments.status, "uploading"), lte(deployments.createdAt, at - ABANDONED_UPLOAD_MS)),
+          ),
           sql`not exists (select 1 from ${projects} where ${projects.id} = ${deployments.projectId} and ${projects.productionDeploymentId} = ${deployments.id})`,
           sql`not exists (select 1 from ${routes} where ${routes.projectId} = ${deployments.projectId} and ${routes.kind} <> 'deployment' and (${routes.deploymentId} = ${deployments.id} or (${routes.previousDeploymentId} = ${deployments.id} and ${routes.previousUntil} > ${at})))`,
           sql`not exists (select 1 from ${domains} where ${domains.projectId} = ${deployments.projectId} and ${domains.deploymentId} = ${deployments.id})`,

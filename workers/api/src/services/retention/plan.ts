@@ -5,6 +5,19 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Statuses a deployment never leaves on its own (besides `deleted`): only these may be deleted. */
 export const FINISHED_STATUSES = ["ready", "failed", "canceled", "superseded"] as const;
 
+/**
+ * An upload still `uploading` this long after it was created was abandoned (a deploy interrupted with
+ * Ctrl-C, a lost laptop): it may be deleted like a finished one, so its files do not stay forever. Builds
+ * never wait this long: the coordinator's watchdog fails a silent build within a minute.
+ */
+export const ABANDONED_UPLOAD_MS = DAY_MS;
+
+/** Whether retention may delete a deployment of this status and age at all. */
+export function isSettled(d: { status: DeploymentStatus; createdAt: number }, now: number): boolean {
+  if ((FINISHED_STATUSES as readonly string[]).includes(d.status)) return true;
+  return d.status === "uploading" && d.createdAt <= now - ABANDONED_UPLOAD_MS;
+}
+
 /** Why a deployment is kept, in the order the plan checks. */
 export type KeepReason =
   | "production"
@@ -56,7 +69,7 @@ const newestFirst = (a: PlanDeployment, b: PlanDeployment) =>
 /**
  * Which deployments of a project retention keeps and which it deletes (docs/retention.md). Kept: production,
  * anything a host other than its own points at (aliases, custom domains, a skew fallback still in force),
- * pinned ones, unfinished ones, those younger than `retainDays`, and the newest `retainProduction` ready
+ * pinned ones, unfinished ones (an upload abandoned for a day is not unfinished), those younger than `retainDays`, and the newest `retainProduction` ready
  * production and `retainPreview` ready preview deployments. Everything else not already deleted goes.
  */
 export function planRetention(input: PlanInput): RetentionPlan {
@@ -78,10 +91,9 @@ export function planRetention(input: PlanInput): RetentionPlan {
     }
   }
   const live = input.deployments.filter((d) => d.status !== "deleted");
-  const finished = new Set<string>(FINISHED_STATUSES);
   const youngAfter = now - project.retainDays * DAY_MS;
   for (const d of live) {
-    if (!finished.has(d.status)) mark(d.id, "unfinished");
+    if (!isSettled(d, now)) mark(d.id, "unfinished");
     else if (d.createdAt > youngAfter) mark(d.id, "recent");
   }
   const ready = live.filter((d) => d.status === "ready").sort(newestFirst);
