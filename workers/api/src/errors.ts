@@ -1,3 +1,4 @@
+import { StorageError } from "@miaobu/storage";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { routePath } from "hono/route";
@@ -149,6 +150,10 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
       stack: err instanceof Error ? err.stack : undefined,
     }),
   );
+  // The store answered 5xx or the connection broke: worth a retry, which the CLI and the builder make.
+  if (err instanceof StorageError && err.code === "unavailable") {
+    return problem(c, "unavailable", "The file store did not answer; try again in a moment.");
+  }
   return problem(c, "internal", undefined);
 };
 
