@@ -258,8 +258,9 @@ ${throughputRows}
 **The router reading from each.** The local platform on each backend serving a deployed site, ${options.connections}
 keep-alive connections for ${options.seconds} s per request. A 4 KB page is served from the router's isolate
 memory after its first read (the control: it should not depend on the backend); 64 KiB ranges of a 2 MiB
-file are never kept in memory, so every request reads storage. Ratios are the backend's p50 ÷ R2's, so above
-1 means slower than R2.${errors > 0 ? ` **${errors} requests failed or had an unexpected status.**` : ""}
+file are never kept in memory, so every request reads storage. The S3 and OSS servers run in the
+benchmark's own Node process, beside the load generator, so they also take CPU from it. Ratios are the
+backend's p50 ÷ R2's, so above 1 means slower than R2.${errors > 0 ? ` **${errors} requests failed or had an unexpected status.**` : ""}
 
 | backend | page p50 | vs R2 | range p50 / p99 | range vs R2 | range req/s |
 |---|---|---|---|---|---|
