@@ -49,12 +49,15 @@ interface ProblemExtras {
 export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly extras: ProblemExtras;
+  /** Seconds for a `Retry-After` header, for an error that passes on its own (a 503 during a sweep). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, detail: string, extras: ProblemExtras = {}) {
+  constructor(code: ErrorCode, detail: string, extras: ProblemExtras = {}, retryAfterSeconds?: number) {
     super(detail);
     this.name = "ApiError";
     this.code = code;
     this.extras = extras;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   get status(): ContentfulStatusCode {
@@ -129,7 +132,11 @@ export function zodFieldErrors(error: z.core.$ZodError): FieldError[] {
 
 /** Turns any thrown error into problem+json; unknown ones are logged with their stack and answered bare. */
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
-  if (err instanceof ApiError) return problem(c, err.code, err.message, err.extras);
+  if (err instanceof ApiError) {
+    const res = problem(c, err.code, err.message, err.extras);
+    if (err.retryAfterSeconds !== undefined) res.headers.set("Retry-After", String(err.retryAfterSeconds));
+    return res;
+  }
   if (err instanceof HTTPException) {
     const code = STATUS_CODES[err.status] ?? (err.status >= 500 ? "internal" : "bad_request");
     return problem(c, code, code === "internal" ? undefined : err.message);
@@ -152,7 +159,9 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   );
   // The store answered 5xx or the connection broke: worth a retry, which the CLI and the builder make.
   if (err instanceof StorageError && err.code === "unavailable") {
-    return problem(c, "unavailable", "The file store did not answer; try again in a moment.");
+    const res = problem(c, "unavailable", "The file store did not answer; try again in a moment.");
+    res.headers.set("Retry-After", "2");
+    return res;
   }
   return problem(c, "internal", undefined);
 };

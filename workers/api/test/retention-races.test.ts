@@ -306,6 +306,7 @@ describe("a sweep racing an upload", () => {
       racing = await start(site);
       const res = await finalize(owner.token, racing.id);
       expect(res.status).toBe(503);
+      expect(res.headers.get("Retry-After")).toMatch(/^[1-5]$/);
       expect((await res.json<{ detail: string }>()).detail).toMatch(/retention sweep/);
     });
     if (!racing) throw new Error("the race did not run");

@@ -16,6 +16,7 @@ describe("storage failures", () => {
     const app = appThrowing(new StorageError("unavailable", "S3 put failed: HTTP 500 InternalError", 500));
     const res = await app.request("/boom", {}, env);
     expect(res.status).toBe(503);
+    expect(res.headers.get("Retry-After")).toBe("2");
     expect(res.headers.get("Content-Type")).toBe("application/problem+json");
     const body = await res.json<{ code: string; detail: string }>();
     expect(body.code).toBe("unavailable");

@@ -40,9 +40,9 @@ export const SWEEPING_MESSAGE =
   "A retention sweep is deleting this project's old files; try again in a few seconds.";
 
 /**
- * 503 `unavailable` while a retention sweep of the project holds its lease, so nothing is uploaded or
- * finalized on the strength of a blob the sweep is deleting. The sweep takes seconds; the CLI and the
- * builder retry a 503 on their own.
+ * 503 `unavailable` with `Retry-After` while a retention sweep of the project holds its lease, so nothing is
+ * uploaded or finalized on the strength of a blob the sweep is deleting. The sweep takes seconds; the CLI
+ * and the builder retry a 503 on their own.
  */
 export async function assertNotSweeping(deps: Pick<Deps, "db" | "now">, projectId: string): Promise<void> {
   const row = await deps.db
@@ -51,6 +51,8 @@ export async function assertNotSweeping(deps: Pick<Deps, "db" | "now">, projectI
     .where(eq(projects.id, projectId))
     .get();
   if (row?.sweepUntil != null && row.sweepUntil > deps.now()) {
-    throw new ApiError("unavailable", SWEEPING_MESSAGE);
+    // The lease's end is the latest the sweep can still be running; it usually ends within seconds.
+    const seconds = Math.ceil((row.sweepUntil - deps.now()) / 1000);
+    throw new ApiError("unavailable", SWEEPING_MESSAGE, {}, Math.min(5, Math.max(1, seconds)));
   }
 }
