@@ -15,6 +15,7 @@ import {
   type StoredObject,
 } from "@miaobu/storage/types";
 import OSS from "ali-oss";
+import { bufferOf, chunksOf } from "./bodies.ts";
 
 /** ali-oss options its type declarations leave out. */
 interface ClientOptions extends OSS.Options {
@@ -72,26 +73,6 @@ function described(key: string, headers: ResponseHeaders, size: number): StoredO
     uploaded: Number.isNaN(uploaded) ? 0 : uploaded,
     ...(contentType ? { contentType } : {}),
   };
-}
-
-function bufferOf(body: Exclude<PutBody, ReadableStream<Uint8Array>>): Buffer {
-  if (typeof body === "string") return Buffer.from(body, "utf8");
-  return body instanceof Uint8Array
-    ? Buffer.from(body.buffer, body.byteOffset, body.byteLength)
-    : Buffer.from(body);
-}
-
-async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
 }
 
 function webStream(source: Readable): ReadableStream<Uint8Array> {

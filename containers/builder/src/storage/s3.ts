@@ -23,6 +23,7 @@ import {
   type StoredBody,
   type StoredObject,
 } from "@miaobu/storage/types";
+import { bufferOf, chunksOf } from "./bodies.ts";
 
 /** What the SDK attaches to the errors it throws. */
 interface SdkError {
@@ -80,24 +81,6 @@ function described(
     uploaded: answer.LastModified?.getTime() ?? 0,
     ...(answer.ContentType ? { contentType: answer.ContentType } : {}),
   };
-}
-
-function bytesOf(body: Exclude<PutBody, ReadableStream<Uint8Array>>): Uint8Array {
-  if (typeof body === "string") return Buffer.from(body, "utf8");
-  return body instanceof Uint8Array ? body : new Uint8Array(body);
-}
-
-async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
 }
 
 /**
@@ -208,7 +191,7 @@ export function s3SdkStorage(config: RemoteStorageConfig): Storage {
           return;
         }
         await client.send(
-          new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytesOf(body), ...contentType }),
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: bufferOf(body), ...contentType }),
         );
       }),
     list: (options: ListOptions) =>
