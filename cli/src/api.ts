@@ -170,8 +170,20 @@ export class ApiClient {
     });
   }
 
-  listProjects() {
-    return this.request<{ projects: Project[] }>("GET", "/api/v1/projects");
+  /** Every project of the account, following the API's pages (100 per request). */
+  async listProjects(): Promise<{ projects: Project[] }> {
+    const projects: Project[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `?limit=100&cursor=${encodeURIComponent(cursor)}` : "?limit=100";
+      const page: { projects: Project[]; nextCursor?: string | null } = await this.request(
+        "GET",
+        `/api/v1/projects${query}`,
+      );
+      projects.push(...page.projects);
+      cursor = page.nextCursor ?? null;
+    } while (cursor);
+    return { projects };
   }
 
   getProject(name: string) {

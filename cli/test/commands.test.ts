@@ -158,6 +158,19 @@ describe("projects", () => {
     expect(gone.stderr).toBe('error: project "my-site" not found (run `miaobu projects list`)\n');
   });
 
+  it("lists every project, following the API's pages", async () => {
+    const environment = authed();
+    const names = ["site-a", "site-b", "site-c", "site-d", "site-e"];
+    for (const name of names)
+      expect((await runCli(["projects", "create", name], { env: environment })).code).toBe(0);
+    const listed = await runCli(["projects", "list", "--json"], { env: environment });
+    expect(JSON.parse(listed.stdout).projects.map((p: { name: string }) => p.name)).toEqual(
+      [...names].reverse(),
+    );
+    // The fake answers two per page: three requests.
+    expect(api.requests.filter((r) => r.method === "GET" && r.path === "/api/v1/projects")).toHaveLength(3);
+  });
+
   it("shows the API's validation errors on one line", async () => {
     const result = await runCli(["projects", "create", "Bad_Name"], { env: authed() });
     expect(result.code).toBe(1);

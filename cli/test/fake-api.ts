@@ -160,8 +160,12 @@ export class FakeApi {
     }
     if (path === "/api/v1/projects") {
       if (method === "POST") return this.createProject(response, body);
-      const projects = [...this.projects.values()].reverse().map((p) => this.projectJson(p));
-      return json(response, 200, { projects });
+      // Pages of at most two, whatever the limit asked, so the CLI's page-following is exercised.
+      const all = [...this.projects.values()].reverse().map((p) => this.projectJson(p));
+      const start = Number(url.searchParams.get("cursor") ?? "0");
+      const end = start + Math.min(2, Number(url.searchParams.get("limit") ?? "50"));
+      const nextCursor = end < all.length ? String(end) : null;
+      return json(response, 200, { projects: all.slice(start, end), nextCursor });
     }
     if (projectRoute && projectRoute[2] === undefined) {
       const project = this.projects.get(decodeURIComponent(projectRoute[1] ?? ""));

@@ -228,6 +228,34 @@ describe("the console", () => {
     expect(await me()).toBe(401);
   });
 
+  it("lists projects 50 at a time, with a button for more", async () => {
+    // Created through the console's own session, as its pages call the API.
+    const created = await page.evaluate(async () => {
+      let ok = 0;
+      for (let i = 0; i < 50; i++) {
+        const res = await fetch("/api/v1/projects", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ name: `bulk-${String(i).padStart(2, "0")}` }),
+        });
+        if (res.status === 201) ok++;
+      }
+      return ok;
+    });
+    expect(created).toBe(50);
+    await page.goto(consoleUrl);
+    const items = page.locator('ul[aria-label="Projects"] > li');
+    await items.nth(49).waitFor();
+    expect(await items.count()).toBe(50);
+    // Newest first: the first page holds the bulk projects, the project imported earlier comes after.
+    expect(await page.getByRole("link", { name: project, exact: true }).count()).toBe(0);
+    await page.getByRole("button", { name: "Load more" }).click();
+    await page.getByRole("link", { name: project, exact: true }).waitFor();
+    expect(await items.count()).toBeGreaterThan(50);
+    expect(await page.getByRole("button", { name: "Load more" }).count()).toBe(0);
+    await noAlert(page);
+  });
+
   it("signs out", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in to Miaobu" }).waitFor();

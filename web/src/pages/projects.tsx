@@ -1,9 +1,16 @@
 import { api, seg } from "../api/client.ts";
 import { type Deployment, FINAL_STATUSES, type Project } from "../api/types.ts";
 import { ErrorMessage } from "../components/error-message.tsx";
-import { Loading, StatusBadge, useTitle } from "../components/ui.tsx";
+import { BusyButton, Loading, StatusBadge, useTitle } from "../components/ui.tsx";
 import { ago, firstLine, hostOf, when } from "../lib/format.ts";
-import { useInterval, useResource } from "../lib/hooks.ts";
+import { useAction, useInterval, useResource } from "../lib/hooks.ts";
+
+interface ProjectPage {
+  projects: Project[];
+  nextCursor: string | null;
+}
+
+const PAGE_SIZE = 50;
 
 function LastDeployment({ project }: { project: Project }) {
   const latest = useResource(
@@ -70,10 +77,15 @@ function EmptyState() {
 /** Every project with its production URL and its latest deployment. */
 export function ProjectsPage() {
   useTitle("Projects");
-  const projects = useResource(
-    () => api.get<{ projects: Project[] }>("/projects").then((r) => r.projects),
-    "",
-  );
+  const list = useResource(() => api.get<ProjectPage>(`/projects?limit=${PAGE_SIZE}`), "");
+  const more = useAction(async () => {
+    if (!list.data?.nextCursor) return;
+    const next = await api.get<ProjectPage>(
+      `/projects?limit=${PAGE_SIZE}&cursor=${seg(list.data.nextCursor)}`,
+    );
+    list.setData({ projects: list.data.projects.concat(next.projects), nextCursor: next.nextCursor });
+  });
+  const projects = { data: list.data?.projects, error: list.error };
   return (
     <section>
       <div class="page-head">
@@ -108,6 +120,12 @@ export function ProjectsPage() {
           ))}
         </ul>
       )}
+      {list.data?.nextCursor && (
+        <BusyButton busy={more.busy} busyLabel="Loading…" onClick={() => void more.run()}>
+          Load more
+        </BusyButton>
+      )}
+      <ErrorMessage error={more.error} />
     </section>
   );
 }

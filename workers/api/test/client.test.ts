@@ -13,7 +13,7 @@ it("AppType drives a typed client through the Worker's own fetch", async () => {
   const name = uniqueName();
   const created = await client.api.v1.projects.$post({ json: { name } });
   expect(created.status).toBe(201);
-  const listed = await client.api.v1.projects.$get();
+  const listed = await client.api.v1.projects.$get({ query: {} });
   const body = await listed.json();
   expect(body.projects.map((p) => p.name)).toEqual([name]);
 });

@@ -88,8 +88,32 @@ describe("projects", () => {
     const second = await createProject(alice.token);
     await createProject(bob.token);
     const res = await api("/api/v1/projects", { token: alice.token });
-    const { projects } = await res.json<{ projects: ProjectJson[] }>();
+    const { projects, nextCursor } = await res.json<{ projects: ProjectJson[]; nextCursor: string | null }>();
     expect(projects.map((p) => p.id)).toEqual([second.id, first.id]);
+    expect(nextCursor).toBeNull();
+  });
+
+  it("lists a page at a time, with a cursor, and refuses a bad limit or cursor", async () => {
+    const { token } = await newUser();
+    const made = [];
+    for (let i = 0; i < 5; i++) made.push(await createProject(token));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor ? `?limit=2&cursor=${cursor}` : "?limit=2";
+      const res = await api(`/api/v1/projects${query}`, { token });
+      expect(res.status).toBe(200);
+      const page = await res.json<{ projects: ProjectJson[]; nextCursor: string | null }>();
+      expect(page.projects.length).toBeLessThanOrEqual(2);
+      seen.push(...page.projects.map((p) => p.id));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(seen).toEqual(made.map((p) => p.id).reverse());
+    expect(pages).toBe(3);
+    await expectProblem(await api("/api/v1/projects?limit=101", { token }), 422, "invalid_input");
+    await expectProblem(await api("/api/v1/projects?cursor=dpl_x", { token }), 422, "invalid_input");
   });
 
   it("gets a project by id or by name", async () => {

@@ -4,7 +4,11 @@ import {
   listQuery as deploymentListQuery,
   rollbackBody,
 } from "../routes/deployments.ts";
-import { createBody as createProjectBody, updateBody as updateProjectBody } from "../routes/projects.ts";
+import {
+  createBody as createProjectBody,
+  projectListQuery,
+  updateBody as updateProjectBody,
+} from "../routes/projects.ts";
 import { pruneBody } from "../routes/retention.ts";
 import { accountOperations } from "./operations-accounts.ts";
 import { buildOperations } from "./operations-builds.ts";
@@ -98,9 +102,10 @@ export const operations: Operation[] = [
     method: "get",
     path: "/api/v1/projects",
     tag: "projects",
-    summary: "List your projects, newest first",
+    summary: "List your projects, newest first, a page at a time (`limit` 1–100, default 50)",
     auth: "token",
-    success: { status: 200, description: "`{ projects }`" },
+    query: projectListQuery,
+    success: { status: 200, description: "`{ projects, nextCursor }`" },
     rateLimit: ["api"],
   },
   {

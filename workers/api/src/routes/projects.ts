@@ -1,3 +1,4 @@
+import { ID_PREFIXES } from "@miaobu/shared";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
@@ -19,6 +20,11 @@ export const createBody = z.strictObject({
 
 export const updateBody = projectSettingsSchema;
 
+export const projectListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().startsWith(`${ID_PREFIXES.project}_`).max(64).optional(),
+});
+
 /** `/api/v1/projects`. */
 export const projectRoutes = new Hono<AppEnv>()
   .post("/", requireAuth, jsonBody(), validate("json", createBody), async (c) => {
@@ -26,10 +32,10 @@ export const projectRoutes = new Hono<AppEnv>()
     const row = await createProject(deps, c.get("user").id, c.req.valid("json"));
     return c.json({ project: presentProject(deps.config, row) }, 201);
   })
-  .get("/", requireAuth, async (c) => {
+  .get("/", requireAuth, validate("query", projectListQuery), async (c) => {
     const deps = c.get("deps");
-    const rows = await listProjects(deps, c.get("user").id);
-    return c.json({ projects: rows.map((row) => presentProject(deps.config, row)) });
+    const { rows, nextCursor } = await listProjects(deps, c.get("user").id, c.req.valid("query"));
+    return c.json({ projects: rows.map((row) => presentProject(deps.config, row)), nextCursor });
   })
   .get("/:project", requireAuth, async (c) => {
     const deps = c.get("deps");
