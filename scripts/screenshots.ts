@@ -108,6 +108,10 @@ try {
   await page.goto(`${base}/projects/${name}/env`);
   await page.locator('li[data-key="SENTRY_TOKEN"]').waitFor();
   await shot(page, "env");
+  await call(base, token, "POST", `/projects/${name}/domains`, { hostname: `www.${name}.example` });
+  await page.goto(`${base}/projects/${name}/domains`);
+  await page.locator(`li[data-hostname="www.${name}.example"] .badge[data-status]`).waitFor();
+  await shot(page, "domains");
   await page.goto(`${base}/projects/${name}/settings`);
   await page.getByLabel("Build command").waitFor();
   await shot(page, "settings");

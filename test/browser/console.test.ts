@@ -228,6 +228,22 @@ describe("the console", () => {
     expect(await me()).toBe(401);
   });
 
+  it("sets the retention policy in the project's settings", async () => {
+    await page.goto(`${consoleUrl}/projects/${project}/settings`);
+    const kept = page.getByLabel("Newest production deployments kept");
+    expect(await kept.inputValue()).toBe("10");
+    await kept.fill("3");
+    await page.getByLabel("Every deployment kept for (days)").fill("0");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await page.getByRole("status").getByText(/Saved/).waitFor();
+    await noAlert(page);
+    const saved = await page.evaluate(async (name) => {
+      const res = await fetch(`/api/v1/projects/${name}`);
+      return ((await res.json()) as { project: { retainProduction: number; retainDays: number } }).project;
+    }, project);
+    expect(saved).toMatchObject({ retainProduction: 3, retainDays: 0 });
+  });
+
   it("lists projects 50 at a time, with a button for more", async () => {
     // Created through the console's own session, as its pages call the API.
     const created = await page.evaluate(async () => {

@@ -73,12 +73,42 @@ function initial(p: Project) {
 }
 
 /** Whole-number settings: the form keeps their text, the API takes numbers. */
-const NUMBER_FIELDS = [
+const BUILD_NUMBERS = [
   { key: "buildTimeoutSeconds", label: "Build time limit (seconds)", min: 60, max: 7200 },
-  { key: "retainProduction", label: "Keep the newest production deployments", min: 1, max: 1000 },
-  { key: "retainPreview", label: "Keep the newest preview deployments", min: 1, max: 1000 },
-  { key: "retainDays", label: "Keep every deployment younger than (days)", min: 0, max: 365 },
 ] as const;
+const RETENTION_NUMBERS = [
+  { key: "retainProduction", label: "Newest production deployments kept", min: 1, max: 1000 },
+  { key: "retainPreview", label: "Newest preview deployments kept", min: 1, max: 1000 },
+  { key: "retainDays", label: "Every deployment kept for (days)", min: 0, max: 365 },
+] as const;
+const NUMBER_FIELDS = [...BUILD_NUMBERS, ...RETENTION_NUMBERS];
+
+function NumberFields({
+  fields,
+  form,
+  set,
+}: {
+  fields: readonly (typeof NUMBER_FIELDS)[number][];
+  form: ReturnType<typeof initial>;
+  set: (patch: Partial<ReturnType<typeof initial>>) => void;
+}) {
+  return (
+    <>
+      {fields.map(({ key, label, min, max }) => (
+        <TextField
+          key={key}
+          name={key}
+          label={label}
+          type="number"
+          min={min}
+          max={max}
+          value={form[key]}
+          onValue={(v) => set({ [key]: v })}
+        />
+      ))}
+    </>
+  );
+}
 
 function SettingsForm({ project, onSaved }: { project: Project; onSaved: (p: Project) => void }) {
   const [form, setForm] = useState(() => initial(project));
@@ -128,18 +158,7 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved: (p: Pro
             onValue={(v) => set({ [key]: v })}
           />
         ))}
-        {NUMBER_FIELDS.map(({ key, label, min, max }) => (
-          <TextField
-            key={key}
-            name={key}
-            label={label}
-            type="number"
-            min={min}
-            max={max}
-            value={form[key]}
-            onValue={(v) => set({ [key]: v })}
-          />
-        ))}
+        <NumberFields fields={BUILD_NUMBERS} form={form} set={set} />
         <label>
           Trailing slashes
           <select
@@ -168,6 +187,14 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved: (p: Pro
             ))}
           </select>
         </label>
+      </div>
+      <h3>Retention</h3>
+      <p class="hint">
+        Older deployments beyond these are deleted, with the files only they use; their URLs then answer 410.
+        Production, deployments an alias or a domain points at, and running builds are always kept.
+      </p>
+      <div class="cols">
+        <NumberFields fields={RETENTION_NUMBERS} form={form} set={set} />
       </div>
       <ErrorMessage error={save.error} />
       {saved && !save.busy && (
