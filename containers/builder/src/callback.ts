@@ -4,12 +4,18 @@
 export class CallbackError extends Error {
   readonly status: number;
   readonly body: unknown;
-  constructor(status: number, body: unknown, message: string) {
+  /** The answer's `Retry-After`, in ms, when it had one in seconds. */
+  readonly retryAfterMs: number | undefined;
+  constructor(status: number, body: unknown, message: string, retryAfterMs?: number) {
     super(message);
     this.status = status;
     this.body = body;
+    this.retryAfterMs = retryAfterMs;
   }
 }
+
+/** Longest `Retry-After` the builder waits for; a longer one waits this long and asks again. */
+const MAX_RETRY_AFTER_MS = 10_000;
 
 export interface CallbackOptions {
   apiUrl: string;
@@ -40,7 +46,8 @@ export class CallbackClient {
 
   /** Sends a request and returns its JSON answer (or null for an empty one). */
   async send(method: string, path: string, options: SendOptions = {}): Promise<unknown> {
-    const attempts = options.attempts ?? 5;
+    // Eight attempts span about 20 s (longer with Retry-After): enough for a retention sweep's 503s to pass.
+    const attempts = options.attempts ?? 8;
     let delay = 250;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -48,7 +55,8 @@ export class CallbackClient {
       } catch (error) {
         const transient = !(error instanceof CallbackError) || error.status === 429 || error.status >= 500;
         if (!transient || attempt >= attempts || options.signal?.aborted) throw error;
-        await sleep(delay, options.signal);
+        const asked = error instanceof CallbackError ? error.retryAfterMs : undefined;
+        await sleep(asked === undefined ? delay : Math.min(asked, MAX_RETRY_AFTER_MS), options.signal);
         delay = Math.min(delay * 2, 5000);
       }
     }
@@ -97,10 +105,14 @@ export class CallbackClient {
         typeof parsed === "object" && parsed !== null && "detail" in parsed
           ? String(parsed.detail)
           : text.slice(0, 200);
+      const retryAfter = Number(response.headers.get("retry-after"));
       throw new CallbackError(
         response.status,
         parsed,
         `${method} ${path} answered ${response.status}: ${detail}`,
+        Number.isFinite(retryAfter) && retryAfter >= 0 && response.headers.has("retry-after")
+          ? retryAfter * 1000
+          : undefined,
       );
     }
     return parsed;

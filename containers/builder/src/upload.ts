@@ -55,7 +55,7 @@ export async function uploadDeployment(input: {
   const direct = answer?.directUpload && input.direct ? input.direct : null;
   const send = (blobs: readonly BlobSource[]) =>
     direct
-      ? storeDirectly(client, id, direct, blobs, signal)
+      ? storeDirectly(client, id, direct, blobs, signal, input.log)
       : sendBlobs(client, id, blobs, answer?.limits ?? {}, signal);
   if (direct && missing.length > 0) input.log(`uploading straight to the ${direct.storage.kind} bucket`);
   let bytes = await send(missing);
@@ -115,10 +115,38 @@ async function sendBlobs(
 const DIRECT_PARALLEL = 8;
 const REGISTER_BATCH = 500;
 
-/** Writes blobs to the bucket, then registers them with the API, which checks each is there. */
+/**
+ * Writes blobs to the bucket, then registers them with the API, which checks each is there. A blob the API
+ * does not find is written again, up to three rounds: a retention sweep may have removed a file it was
+ * deleting just as it was written. Still missing after that, the bucket is not the one the API reads.
+ */
 async function storeDirectly(
   client: CallbackClient,
   id: string,
+  direct: { storage: Storage; projectId: string },
+  blobs: readonly BlobSource[],
+  signal: AbortSignal | undefined,
+  log: (text: string) => void,
+): Promise<number> {
+  let bytes = 0;
+  let pending = blobs;
+  for (let round = 1; pending.length > 0; round++) {
+    bytes += await writeAll(direct, pending, signal);
+    const missing = new Set(await register(client, id, pending, signal));
+    if (missing.size === 0) break;
+    if (round >= 3) {
+      throw new Error(
+        `the API does not find ${missing.size} blobs written to the bucket (first: ${[...missing][0]}); ` +
+          "check that the builder and the Workers are configured with the same bucket",
+      );
+    }
+    log(`${missing.size} blobs were not found after writing them: writing them again`);
+    pending = pending.filter((blob) => missing.has(blob.hash));
+  }
+  return bytes;
+}
+
+async function writeAll(
   direct: { storage: Storage; projectId: string },
   blobs: readonly BlobSource[],
   signal: AbortSignal | undefined,
@@ -132,31 +160,33 @@ async function storeDirectly(
       signal?.throwIfAborted();
       const body = await readFile(blob.file);
       await withRetries(
-        () =>
-          direct.storage.put(storageKeys.blob(direct.projectId, blob.hash), body, {
-            contentType: OCTET,
-          }),
+        () => direct.storage.put(storageKeys.blob(direct.projectId, blob.hash), body, { contentType: OCTET }),
         signal,
       );
       bytes += blob.size;
     }
   };
   await Promise.all(Array.from({ length: Math.min(DIRECT_PARALLEL, blobs.length) }, worker));
+  return bytes;
+}
+
+/** Registers written blobs, 500 per request; answers the hashes the API did not find in the bucket. */
+async function register(
+  client: CallbackClient,
+  id: string,
+  blobs: readonly BlobSource[],
+  signal: AbortSignal | undefined,
+): Promise<string[]> {
+  const missing: string[] = [];
   for (let i = 0; i < blobs.length; i += REGISTER_BATCH) {
     const hashes = blobs.slice(i, i + REGISTER_BATCH).map((blob) => blob.hash);
     const answer = (await client.send("POST", `/api/v1/builds/${id}/blobs`, {
       json: { hashes },
       ...(signal ? { signal } : {}),
     })) as { missing?: string[] } | null;
-    const missing = answer?.missing ?? [];
-    if (missing.length > 0) {
-      throw new Error(
-        `the API does not find ${missing.length} blobs written to the bucket (first: ${missing[0]}); ` +
-          "check that the builder and the Workers are configured with the same bucket",
-      );
-    }
+    missing.push(...(answer?.missing ?? []));
   }
-  return bytes;
+  return missing;
 }
 
 /** A storage call retried on `unavailable` (a 5xx or a broken connection), up to 4 attempts. */

@@ -18,10 +18,10 @@
  *     rows the sweep deleted before the touch are reported missing, and the client uploads them.
  *   - A blob uploaded again while the sweep deletes it (its row deleted, then re-recorded, then its object
  *     deleted): after the objects are gone the sweep re-reads those rows, and deletes any whose object is
- *     gone, so finalize reports it missing. Uploads and finalize refuse (503) while the lease is held, so
- *     nothing is stored or finalized between the sweep's object delete and that re-check, except by an
- *     upload request that checked the lease before the sweep took it and outlasted its whole delete phase
- *     (docs/retention.md names that window).
+ *     gone, so finalize reports it missing. Uploads, the builder's registrations and finalize refuse (503)
+ *     while the lease is held. An upload that passed its check before the lease was taken belongs to a
+ *     deployment visible to the mark, and uploads take only files of their deployment's manifest, so
+ *     what it stores is marked (docs/retention.md).
  *   - Objects with no row at all (orphans) go only if stored long before T0, so an upload between storing
  *     a body and recording its row is never mistaken for one.
  *   The cut-offs sit a margin before T0 so that clocks of different machines a little apart change nothing.
