@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { GitServer } from "../containers/builder/test/harness.ts";
 import {
-  ADMIN_PASSWORD,
+  loginAdmin,
   runCli,
   savedToken,
   startTestPlatform,
@@ -100,10 +100,7 @@ export async function runBuildBench(rounds: number, log: (line: string) => void)
   const t = await startTestPlatform();
   const result: BuildBenchResult = { coldMs: [], warmMs: [], latenciesMs: [] };
   try {
-    const login = await runCli(t, ["login", "--email", "admin@localhost", "--password-stdin"], {
-      input: `${ADMIN_PASSWORD}\n`,
-    });
-    if (login.code !== 0) throw new Error(login.stderr);
+    await loginAdmin(t);
     for (let i = 0; i < rounds; i++) {
       // A different version each round keeps the lockfile (the cache key) new, so the first build is cold.
       const repo = `vite-${i}`;

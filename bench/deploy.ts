@@ -3,7 +3,7 @@
 // hash files (like the Python platform Miaobu replaces) pays on every deploy.
 import fs from "node:fs/promises";
 import path from "node:path";
-import { ADMIN_PASSWORD, runCli, startTestPlatform, type TestPlatform } from "../test/support/platform.ts";
+import { loginAdmin, runCli, startTestPlatform, type TestPlatform } from "../test/support/platform.ts";
 
 export const FILES = 5_000;
 export const TOTAL_BYTES = 30 * 1024 * 1024;
@@ -80,10 +80,7 @@ export async function runDeployBench(
   const t = await startTestPlatform();
   const samples: DeploySample[] = [];
   try {
-    const login = await runCli(t, ["login", "--email", "admin@localhost", "--password-stdin"], {
-      input: `${ADMIN_PASSWORD}\n`,
-    });
-    if (login.code !== 0) throw new Error(`login failed: ${login.stderr}`);
+    await loginAdmin(t);
     const dir = path.join(t.dataDir, "bench-site");
     log(`generating ${FILES} files (${TOTAL_BYTES / 1024 / 1024} MB)…`);
     await generateSite(dir);

@@ -10,7 +10,7 @@ import { build } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { storageVars } from "../packages/storage/src/config.ts";
 import { startOssTestServer } from "../test/support/oss-server.ts";
-import { ADMIN_PASSWORD, runCli, startTestPlatform } from "../test/support/platform.ts";
+import { loginAdmin, runCli, startTestPlatform } from "../test/support/platform.ts";
 import { startS3TestServer } from "../test/support/s3-server.ts";
 import type { TestStoreServer } from "../test/support/store-server.ts";
 import { type LoadResult, runLoad } from "./load.ts";
@@ -159,10 +159,7 @@ async function measureRouter(
 ): Promise<{ small: LoadResult; range: LoadResult }> {
   const t = await startTestPlatform(undefined, { storage });
   try {
-    const login = await runCli(t, ["login", "--email", "admin@localhost", "--password-stdin"], {
-      input: `${ADMIN_PASSWORD}\n`,
-    });
-    if (login.code !== 0) throw new Error(`login failed: ${login.stderr}`);
+    await loginAdmin(t);
     const site = path.join(t.dataDir, "bench-site");
     await fs.mkdir(site, { recursive: true });
     await fs.writeFile(path.join(site, "index.html"), `<p>${"storage bench ".repeat(290)}</p>`);

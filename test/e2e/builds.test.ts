@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GitServer } from "../../containers/builder/test/harness.ts";
 import {
-  ADMIN_PASSWORD,
   expectSiteBody,
   getSite,
+  loginAdmin,
   runCli,
   savedToken,
   startTestPlatform,
@@ -33,10 +33,7 @@ beforeAll(async () => {
   await git.start();
   await git.commit("site", siteFiles("first build"), "first");
   t = await startTestPlatform();
-  const login = await runCli(t, ["login", "--email", "admin@localhost", "--password-stdin"], {
-    input: `${ADMIN_PASSWORD}\n`,
-  });
-  expect(login.code, login.stderr).toBe(0);
+  await loginAdmin(t);
 }, 120_000);
 
 afterAll(async () => {

@@ -7,9 +7,9 @@ import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  ADMIN_PASSWORD,
   expectSiteBody,
   getSite,
+  loginAdmin,
   runCli,
   startTestPlatform,
   type TestPlatform,
@@ -20,10 +20,7 @@ let t: TestPlatform;
 
 beforeAll(async () => {
   t = await startTestPlatform();
-  const login = await runCli(t, ["login", "--email", "admin@localhost", "--password-stdin"], {
-    input: `${ADMIN_PASSWORD}\n`,
-  });
-  expect(login.code, login.stderr).toBe(0);
+  await loginAdmin(t);
 }, 120_000);
 
 afterAll(async () => {

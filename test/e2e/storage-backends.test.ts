@@ -11,9 +11,9 @@ import { s3Storage } from "../../packages/storage/src/s3.ts";
 import type { Storage } from "../../packages/storage/src/types.ts";
 import { startOssTestServer } from "../support/oss-server.ts";
 import {
-  ADMIN_PASSWORD,
   expectSiteBody,
   getSite,
+  loginAdmin,
   runCli,
   startTestPlatform,
   type TestPlatform,
@@ -76,10 +76,7 @@ describe.each(backends)("the platform on $name", ({ name, start, client }) => {
     server = await start();
     bucket = client(server.info.config);
     t = await startTestPlatform(undefined, { storage: storageVars(server.info.config) });
-    const login = await runCli(t, ["login", "--email", "admin@localhost", "--password-stdin"], {
-      input: `${ADMIN_PASSWORD}\n`,
-    });
-    expect(login.code, login.stderr).toBe(0);
+    await loginAdmin(t);
   }, 120_000);
 
   afterAll(async () => {

@@ -116,6 +116,14 @@ export function runCli(
   });
 }
 
+/** `miaobu login` as admin@localhost, saving the token for the next runs; throws with the CLI's words. */
+export async function loginAdmin(t: TestPlatform): Promise<void> {
+  const login = await runCli(t, ["login", "--email", "admin@localhost", "--password-stdin"], {
+    input: `${ADMIN_PASSWORD}\n`,
+  });
+  if (login.code !== 0) throw new Error(`miaobu login failed (exit ${login.code}): ${login.stderr}`);
+}
+
 export interface SiteResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
