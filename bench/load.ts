@@ -19,6 +19,13 @@ export interface LoadResult {
   p99Ms: number;
 }
 
+/** The median of unsorted values (the mean of the middle two for an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
 /** The q-th quantile (0–1) of sorted values. */
 export function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return 0;

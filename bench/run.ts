@@ -7,16 +7,11 @@ import { ROOT } from "../scripts/platform.ts";
 import { apiSection, runApiBench } from "./api.ts";
 import { buildSection, runBuildBench } from "./build.ts";
 import { FILES, runDeployBench, TOTAL_BYTES } from "./deploy.ts";
+import { median } from "./load.ts";
 import { routerBenchOptions, routerSection, runRouterBench } from "./router.ts";
 import { runStorageBench, storageBenchOptions, storageSection } from "./storage.ts";
 
 const iterations = Number(process.env.MIAOBU_BENCH_ROUNDS ?? "3");
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

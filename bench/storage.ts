@@ -13,7 +13,7 @@ import { startOssTestServer } from "../test/support/oss-server.ts";
 import { loginAdmin, runCli, startTestPlatform } from "../test/support/platform.ts";
 import { startS3TestServer } from "../test/support/s3-server.ts";
 import type { TestStoreServer } from "../test/support/store-server.ts";
-import { type LoadResult, runLoad } from "./load.ts";
+import { type LoadResult, median, runLoad } from "./load.ts";
 
 export const BACKENDS = ["r2", "s3", "oss"] as const;
 type Backend = (typeof BACKENDS)[number];
@@ -64,12 +64,6 @@ export function storageBenchOptions(
     seconds: num("MIAOBU_BENCH_STORAGE_SECONDS", 5),
     connections: 8,
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 async function bundleWorker(dir: string): Promise<string> {

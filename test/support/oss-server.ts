@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { verifySignature } from "./oss-auth.ts";
 import { deleteObjects, listBucket, OssError, type StoredOssObject, xmlText } from "./oss-bucket.ts";
-import type { TestStoreServer } from "./store-server.ts";
+import { readBody, type TestStoreServer } from "./store-server.ts";
 
 const BUCKET = "miaobu-test";
 const REGION = "oss-cn-hangzhou";
@@ -37,18 +37,6 @@ function sendError(req: IncomingMessage, res: ServerResponse, error: OssError): 
 }
 
 /** The whole body, or null when the connection broke before it all arrived. */
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", () => resolve(null));
-    req.on("close", () => {
-      if (!req.complete) resolve(null);
-    });
-  });
-}
-
 /** Percent-decoding with `+` kept literal (OSS clients encode a space as %20). */
 function decoded(text: string): string {
   try {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RemoteStorageConfig } from "../../packages/storage/src/config.ts";
 import { type Refusal, refusalOf, type SigningAccount } from "./s3-signature.ts";
-import type { TestStoreServer } from "./store-server.ts";
+import { readBody, type TestStoreServer } from "./store-server.ts";
 
 const BUCKET = "miaobu-test";
 // s3rver's one account. Its own signature check is off: it canonicalizes query values with
@@ -46,18 +46,6 @@ function reply(req: IncomingMessage, res: ServerResponse, { status, code, messag
 }
 
 /** The whole request body, or null when the client went away before sending all of it. */
-function collect(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", () => resolve(null));
-    req.on("close", () => {
-      if (!req.complete) resolve(null);
-    });
-  });
-}
-
 function isObjectPath(url: string): boolean {
   return /^\/[^/?]+\/[^?]+/.test(url);
 }
@@ -262,7 +250,7 @@ export async function startS3TestServer(): Promise<TestStoreServer> {
       });
       return;
     }
-    void collect(req).then(async (body) => {
+    void readBody(req).then(async (body) => {
       if (!body) return; // The client gave up mid-body: like S3, write nothing.
       const refusal = await refusalOf(req, body, ACCOUNT);
       if (refusal) reply(req, res, refusal);

@@ -35,7 +35,7 @@ export async function findUploadTarget(
       `The deployment is ${found.deployment.status}; files can only be uploaded while it is uploading.`,
     );
   }
-  await assertNotSweeping(deps, found.project.id);
+  assertNotSweeping(found.project, deps.now());
   return found;
 }
 

@@ -88,7 +88,7 @@ export async function finalizeDeployment(
       `The deployment is ${deployment.status}; only an uploading one can be finalized.`,
     );
   }
-  await assertNotSweeping(deps, project.id);
+  assertNotSweeping(project, deps.now());
   const manifest = await readManifest(deps, project.id, deployment.id);
   const missing = await missingHashes(deps, project.id, [
     ...manifestBlobSizes(Object.values(manifest.files)).keys(),

@@ -1,8 +1,9 @@
-import { blobs, projects } from "@miaobu/db";
+import { blobs } from "@miaobu/db";
 import { and, eq, sql } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
 import { chunk, runBatch } from "../../lib/batch.ts";
+import type { ProjectRow } from "../projects/present.ts";
 
 // As in blobs/missing.ts: the hashes travel as one JSON array per statement (D1 binds at most 100 values).
 const HASHES_PER_STATEMENT = 1000;
@@ -40,19 +41,14 @@ export const SWEEPING_MESSAGE =
   "A retention sweep is deleting this project's old files; try again in a few seconds.";
 
 /**
- * 503 `unavailable` with `Retry-After` while a retention sweep of the project holds its lease, so nothing is
+ * 503 `unavailable` with `Retry-After` while a retention sweep of the project holds its lease (read from the
+ * project row the caller already has, as of that read), so nothing is
  * uploaded or finalized on the strength of a blob the sweep is deleting. The sweep takes seconds; the CLI
  * and the builder retry a 503 on their own.
  */
-export async function assertNotSweeping(deps: Pick<Deps, "db" | "now">, projectId: string): Promise<void> {
-  const row = await deps.db
-    .select({ sweepUntil: projects.sweepUntil })
-    .from(projects)
-    .where(eq(projects.id, projectId))
-    .get();
-  if (row?.sweepUntil != null && row.sweepUntil > deps.now()) {
-    // The lease's end is the latest the sweep can still be running; it usually ends within seconds.
-    const seconds = Math.ceil((row.sweepUntil - deps.now()) / 1000);
-    throw new ApiError("unavailable", SWEEPING_MESSAGE, {}, Math.min(5, Math.max(1, seconds)));
-  }
+export function assertNotSweeping(project: Pick<ProjectRow, "sweepUntil">, now: number): void {
+  if (project.sweepUntil === null || project.sweepUntil <= now) return;
+  // The lease's end is the latest the sweep can still be running; it usually ends within seconds.
+  const seconds = Math.ceil((project.sweepUntil - now) / 1000);
+  throw new ApiError("unavailable", SWEEPING_MESSAGE, {}, Math.min(5, Math.max(1, seconds)));
 }
