@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { verifySignature } from "./oss-auth.ts";
 import { deleteObjects, listBucket, OssError, type StoredOssObject, xmlText } from "./oss-bucket.ts";
-import { readBody, type TestStoreServer } from "./store-server.ts";
+import { readBody } from "./request-body.ts";
+import type { TestStoreServer } from "./store-server.ts";
 
 const BUCKET = "miaobu-test";
 const REGION = "oss-cn-hangzhou";

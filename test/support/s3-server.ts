@@ -6,8 +6,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RemoteStorageConfig } from "../../packages/storage/src/config.ts";
+import { readBody } from "./request-body.ts";
 import { type Refusal, refusalOf, type SigningAccount } from "./s3-signature.ts";
-import { readBody, type TestStoreServer } from "./store-server.ts";
+import type { TestStoreServer } from "./store-server.ts";
 
 const BUCKET = "miaobu-test";
 // s3rver's one account. Its own signature check is off: it canonicalizes query values with

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from "node:http";
 import type { RemoteStorageConfig } from "../../packages/storage/src/config.ts";
 
 /** What a test needs to reach an S3 or OSS server on loopback (serializable, to pass into workerd). */
@@ -20,17 +19,4 @@ export interface TestStoreServer {
 export async function failNextUpload(info: TestStoreInfo): Promise<void> {
   const response = await fetch(info.failNextUploadUrl, { method: "POST" });
   if (!response.ok) throw new Error(`arming the upload failure answered ${response.status}`);
-}
-
-/** A request's whole body, or null when the client gave up before sending all of it (write nothing then). */
-export function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", () => resolve(null));
-    req.on("close", () => {
-      if (!req.complete) resolve(null);
-    });
-  });
 }
