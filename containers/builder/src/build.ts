@@ -1,32 +1,30 @@
-import { stat, writeFile } from "node:fs/promises";
+import { chown, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { detectProject } from "@miaobu/detect";
-import { folderFiles } from "@miaobu/detect/node";
 import type { Storage } from "@miaobu/storage/types";
 import { type CacheStore, dependencyCacheKey, restoreDependencies, saveDependencies } from "./cache.ts";
 import { CallbackClient } from "./callback.ts";
 import { BuildFailure, cloneSource } from "./clone.ts";
+import { type DetectProgram, detectInJail } from "./detect-in-jail.ts";
 import { collectOutput, hashAndCompress } from "./output.ts";
 import { killUserProcesses, type RunAs } from "./process.ts";
 import type { BuildEvent, BuildRequest } from "./protocol.ts";
 import { Reporter } from "./reporter.ts";
-import {
-  buildEnvironment,
-  canSwitchUser,
-  ensureUser,
-  handOver,
-  prepareSandbox,
-  removeSandbox,
-  type Sandbox,
-} from "./sandbox.ts";
-import { findLockfile, runUserCommand, Stop, seconds } from "./steps.ts";
+import { buildEnvironment } from "./sandbox/environment.ts";
+import type { Jail } from "./sandbox/jail.ts";
+import { SandboxUnavailable } from "./sandbox/probe.ts";
+import type { Sandboxes } from "./sandbox/sandboxes.ts";
+import { ensureUser, isRoot } from "./sandbox/users.ts";
+import { findLockfile, mb, projectPaths, runUserCommand, Stop, seconds } from "./steps.ts";
 import { resolveToolchain } from "./toolchain.ts";
 import { uploadDeployment } from "./upload.ts";
 import { leaseUserName } from "./user-lease.ts";
 
 /** What every build of a builder shares. */
 export interface BuildContext {
-  workDir: string;
+  /** Makes each build's jail (docs/security.md). */
+  sandboxes: Sandboxes;
+  /** The detection program jails run. */
+  detect: DetectProgram;
   toolsDir: string;
   /** The dependency cache store of one build (it may use the build's callback client). */
   cacheStore: (build: { client: CallbackClient; deploymentId: string; signal: AbortSignal }) => CacheStore;
@@ -93,47 +91,42 @@ export class Build {
       reporter.system(`✓ ${name} (${seconds(took)})`);
       return value;
     };
-    let sandbox: Sandbox | undefined;
+    let jail: Jail | undefined;
     let user: RunAs | undefined;
     let meta: Omit<BuildEvent, "status" | "at"> = {};
     const started = Date.now();
     try {
       void reporter.event("cloning");
       user =
-        canSwitchUser() && context.buildUser
-          ? await ensureUser(leaseUserName(context.buildUser, slot))
-          : undefined;
+        isRoot() && context.buildUser ? await ensureUser(leaseUserName(context.buildUser, slot)) : undefined;
       if (user) await killUserProcesses(user.uid);
       else
-        reporter.system(
-          "warning: the builder does not run as root, so the build runs as the builder's own user",
-        );
-      const box = await prepareSandbox(context.workDir, slot, user);
-      sandbox = box;
+        reporter.system("warning: the builder does not run as root, so builds run as the builder's own user");
+      jail = await context.sandboxes.open(`slot-${slot}`, user);
+      const box = jail;
+      const disk = box.workspace.diskBytes;
+      reporter.system(
+        `Sandbox: ${context.sandboxes.describe()}; disk ${disk === null ? "not limited (the builder is not root)" : mb(disk)}`,
+      );
+      const src = `${box.workspace.inside}/src`;
       const commit = await step("clone", () =>
-        cloneSource(request.source, box.src, {
-          scratch: box.private,
+        cloneSource(request.source, src, {
+          jail: box,
           signal,
           log: (stream, text) => reporter.log(stream, text),
         }),
       );
       reporter.system(`Commit ${commit.commit}: ${commit.message}`);
       meta = { commitSha: commit.commit, commitMessage: commit.message };
-      const projectDir = request.source.rootDir ? path.join(box.src, request.source.rootDir) : box.src;
-      if (
-        !(await stat(projectDir).then(
-          (info) => info.isDirectory(),
-          () => false,
-        ))
-      )
-        throw new BuildFailure(
-          `the root directory ${request.source.rootDir} does not exist in the repository`,
-        );
+      const project = await projectPaths(box, request.source.rootDir);
+      const repoHost = path.join(box.workspace.host, "src");
 
       const detection = await step("detect", () =>
-        detectProject(folderFiles(projectDir), {
+        detectInJail(box, context.detect, {
+          project,
+          repoInside: request.source.rootDir ? src : null,
           overrides: request.settings,
-          ...(request.source.rootDir ? { repoFiles: folderFiles(box.src) } : {}),
+          signal,
         }),
       );
       for (const reason of detection.reasons) reporter.system(`  ${reason}`);
@@ -157,7 +150,7 @@ export class Build {
 
       let cacheKey: string | null = null;
       let cacheHit = false;
-      const lockfile = detection.installCommand ? await findLockfile(projectDir, box.src) : null;
+      const lockfile = detection.installCommand ? await findLockfile(project.host, repoHost) : null;
       if (detection.installCommand && !lockfile)
         reporter.system("No lockfile: the dependency cache is not used");
       if (lockfile) {
@@ -169,7 +162,7 @@ export class Build {
         });
         const key = cacheKey;
         const restored = await step("restore dependency cache", () =>
-          restoreDependencies(cacheStore, key, projectDir, box.private).catch((error: unknown) => {
+          restoreDependencies(cacheStore, key, box, project, signal).catch((error: unknown) => {
             // A cache is an optimization: without it the install does all the work, and saves a new one.
             signal.throwIfAborted();
             reporter.system(`warning: could not restore the dependency cache: ${String(error)}`);
@@ -180,11 +173,16 @@ export class Build {
         reporter.system(restored.hit ? `  cache hit (${restored.bytes} bytes)` : "  cache miss");
       }
 
-      if (context.npmrc) await writeFile(path.join(box.home, ".npmrc"), `${context.npmrc}\n`);
-      await handOver(box);
+      const home = `${box.workspace.inside}/home`;
+      if (context.npmrc) {
+        // No build code has run yet, and `wx` would refuse a link in its place anyway.
+        const file = path.join(box.workspace.host, "home", ".npmrc");
+        await writeFile(file, `${context.npmrc}\n`, { flag: "wx", mode: 0o644 });
+        if (user) await chown(file, user.uid, user.gid);
+      }
       const env = buildEnvironment({
         pathDirs: toolchain.pathDirs,
-        home: box.home,
+        home,
         env: request.env,
         metadata: {
           deploymentId: request.deploymentId,
@@ -195,7 +193,7 @@ export class Build {
       });
       const runCommand = async (what: "install" | "build", command: string) => {
         try {
-          await runUserCommand({ what, command, cwd: projectDir, env, user, signal, reporter });
+          await runUserCommand({ what, command, jail: box, cwd: project.inside, env, signal, reporter });
         } finally {
           if (user) await killUserProcesses(user.uid);
         }
@@ -210,17 +208,19 @@ export class Build {
       const key = cacheKey;
       const cacheSaved =
         key && !cacheHit
-          ? saveDependencies(cacheStore, key, projectDir, box.private).then(
+          ? saveDependencies(cacheStore, key, box, project, signal).then(
               (size) => reporter.system(`Saved the dependency cache (${size} bytes)`),
               (error: unknown) =>
                 reporter.system(`warning: could not save the dependency cache: ${String(error)}`),
             )
           : Promise.resolve();
       const output = await step("check output", () =>
-        collectOutput(box.src, projectDir, detection.outputDir, request.limits),
+        collectOutput(repoHost, project.host, detection.outputDir, request.limits),
       );
       for (const skipped of output.skipped) reporter.system(`  skipped ${skipped}`);
-      const hashed = await step("hash and compress", () => hashAndCompress(output.files, box.private));
+      const hashed = await step("hash and compress", () =>
+        hashAndCompress(output.files, box.workspace.private),
+      );
       const variants = hashed.manifest.filter((file) => file.variants).length;
       reporter.system(`  ${hashed.manifest.length} files, ${variants} with compressed variants`);
       await step("upload", async () => {
@@ -254,10 +254,12 @@ export class Build {
         const message =
           reason instanceof Stop
             ? `the build ran past its time limit of ${limit} s`
-            : reason instanceof BuildFailure
+            : reason instanceof BuildFailure || reason instanceof SandboxUnavailable
               ? reason.message
               : `internal builder error: ${reason instanceof Error ? reason.message : String(reason)}`;
-        if (!(reason instanceof Stop || reason instanceof BuildFailure))
+        if (
+          !(reason instanceof Stop || reason instanceof BuildFailure || reason instanceof SandboxUnavailable)
+        )
           context.warn(
             `[${request.deploymentId}] ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
           );
@@ -270,7 +272,7 @@ export class Build {
       clearTimeout(timer);
       if (user) await killUserProcesses(user.uid).catch(() => 0);
       await reporter.close();
-      if (sandbox) await removeSandbox(sandbox).catch((error: unknown) => context.warn(String(error)));
+      if (jail) await context.sandboxes.close(jail).catch((error: unknown) => context.warn(String(error)));
     }
   }
 }

@@ -1,11 +1,12 @@
-import { randomUUID } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
-import path from "node:path";
-import { type Detection, detectProject } from "@miaobu/detect";
-import { folderFiles } from "@miaobu/detect/node";
+import type { Detection } from "@miaobu/detect";
 import { Build, type BuildContext } from "./build.ts";
 import { BuildFailure, cloneSource } from "./clone.ts";
+import { detectInJail } from "./detect-in-jail.ts";
+import { killUserProcesses } from "./process.ts";
 import type { BuildRequest, GitSource } from "./protocol.ts";
+import { ensureUser, isRoot } from "./sandbox/users.ts";
+import { projectPaths } from "./steps.ts";
+import { leaseUserName } from "./user-lease.ts";
 
 /** What `POST /analyze` answers. */
 export interface Analysis extends Omit<Detection, "packageManagerVersion"> {
@@ -19,6 +20,7 @@ export class Builder {
   readonly #builds = new Map<string, { build: Build; done: Promise<void> }>();
   readonly #finished: string[] = [];
   readonly #free: number[];
+  #analyses: Promise<unknown> = Promise.resolve();
 
   constructor(context: BuildContext, capacity: number) {
     this.#context = context;
@@ -69,21 +71,35 @@ export class Builder {
     await this.#builds.get(deploymentId)?.done;
   }
 
-  /** Clones a source and detects how it would build, without running any of its code. */
-  async analyze(source: GitSource): Promise<Analysis> {
-    const scratch = path.join(this.#context.workDir, ".private", `analyze-${randomUUID()}`);
-    const checkout = path.join(scratch, "src");
-    await mkdir(checkout, { recursive: true, mode: 0o700 });
+  /**
+   * Clones a source and detects how it would build, without running any of its code, in a jail of its own
+   * (one analysis at a time, as a build user no slot uses).
+   */
+  analyze(source: GitSource): Promise<Analysis> {
+    const run = this.#analyses.then(() => this.#analyze(source));
+    this.#analyses = run.catch(() => undefined);
+    return run;
+  }
+
+  async #analyze(source: GitSource): Promise<Analysis> {
+    const { buildUser, sandboxes } = this.#context;
+    const user =
+      isRoot() && buildUser ? await ensureUser(leaseUserName(buildUser, this.capacity)) : undefined;
+    const jail = await sandboxes.open("analyze", user);
     try {
-      const commit = await cloneSource(source, checkout, { scratch, log: () => {} });
-      const projectDir = source.rootDir ? path.join(checkout, source.rootDir) : checkout;
-      const detection = await detectProject(folderFiles(projectDir), {
-        ...(source.rootDir ? { repoFiles: folderFiles(checkout) } : {}),
+      const src = `${jail.workspace.inside}/src`;
+      const commit = await cloneSource(source, src, { jail, log: () => {} });
+      const project = await projectPaths(jail, source.rootDir);
+      const detection = await detectInJail(jail, this.#context.detect, {
+        project,
+        repoInside: source.rootDir ? src : null,
+        overrides: {},
       });
       const { packageManagerVersion: _, ...rest } = detection;
       return { ...rest, commitSha: commit.commit };
     } finally {
-      await rm(scratch, { recursive: true, force: true });
+      if (user) await killUserProcesses(user.uid);
+      await sandboxes.close(jail);
     }
   }
 

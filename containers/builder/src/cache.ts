@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { access, copyFile, mkdir, rename, rm, stat } from "node:fs/promises";
+import { access, copyFile, mkdir, open, realpath, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import * as tar from "tar";
+import { isInside } from "./paths.ts";
+import type { Jail } from "./sandbox/jail.ts";
 
 /** Where dependency cache archives live: the storage bucket through the API, a local folder, or both. */
 export interface CacheStore {
@@ -63,53 +64,100 @@ export async function dependencyCacheKey(input: {
 /** Folders, relative to the project, that an install fills and a later install can reuse. */
 export const CACHED_FOLDERS = ["node_modules", ".yarn/cache"];
 
-/** Restores the archive under `key` into `dir`; returns whether there was one. */
+/** Where a project is, for privileged code (`host`, its real path) and for the jail (`inside`). */
+export interface ProjectPaths {
+  host: string;
+  inside: string;
+}
+
+/**
+ * Restores the archive under `key` into the project; returns whether there was one. The archive was made
+ * by a build, so only the jail extracts it, as the build user, into a tree that shows nothing else.
+ */
 export async function restoreDependencies(
   store: CacheStore,
   key: string,
-  dir: string,
-  scratch: string,
+  jail: Jail,
+  project: ProjectPaths,
+  signal: AbortSignal,
 ): Promise<{ hit: boolean; bytes: number }> {
-  const file = path.join(scratch, "restore.tar.gz");
-  let extracting = false;
+  const file = path.join(jail.workspace.private, "restore.tar.gz");
   try {
     if (!(await store.get(key, file))) return { hit: false, bytes: 0 };
     const { size } = await stat(file);
-    extracting = true;
-    // node-tar refuses absolute paths, `..` and writing through links, so an archive cannot leave `dir`.
-    await tar.x({ file, cwd: dir, preserveOwner: false, strict: false });
-    return { hit: true, bytes: size };
-  } catch (error) {
-    // A half-extracted tree would be worse than none: the install starts clean instead.
-    if (extracting) {
-      for (const folder of CACHED_FOLDERS) await rm(path.join(dir, folder), { recursive: true, force: true });
+    const archive = await open(file, "r");
+    const errors: string[] = [];
+    try {
+      const result = await jail.run({
+        command: "tar",
+        args: ["--gzip", "-x", "-f", "-", "--no-same-owner"],
+        cwd: project.inside,
+        env: { PATH: "/usr/bin:/bin" },
+        network: "none",
+        stdin: archive.fd,
+        signal,
+        onLine: (_stream, text) => errors.push(text),
+      });
+      if (result.code !== 0) {
+        // A half-extracted tree would be worse than none: the install starts clean instead.
+        await jail.run({
+          command: "rm",
+          args: ["-rf", "--", ...CACHED_FOLDERS],
+          cwd: project.inside,
+          env: { PATH: "/usr/bin:/bin" },
+          network: "none",
+          signal,
+        });
+        throw new Error(`tar exited with ${result.code}: ${errors.slice(-3).join(" ")}`);
+      }
+    } finally {
+      await archive.close();
     }
-    throw error;
+    return { hit: true, bytes: size };
   } finally {
     await rm(file, { force: true });
   }
 }
 
-/** Archives the cacheable folders of `dir` and stores them under `key`; returns the archive's size. */
+/** Archives the cacheable folders of the project (in the jail) and stores them; returns the archive's size. */
 export async function saveDependencies(
   store: CacheStore,
   key: string,
-  dir: string,
-  scratch: string,
+  jail: Jail,
+  project: ProjectPaths,
+  signal: AbortSignal,
 ): Promise<number> {
   const present: string[] = [];
+  const root = await realpath(path.join(jail.workspace.host, "src"));
   for (const folder of CACHED_FOLDERS) {
-    try {
-      if ((await stat(path.join(dir, folder))).isDirectory()) present.push(folder);
-    } catch {
-      // Not there.
-    }
+    // Only a real folder inside the checkout counts: the build may have left links anywhere.
+    const real = await realpath(path.join(project.host, folder)).catch(() => null);
+    if (real && isInside(root, real) && (await stat(real)).isDirectory()) present.push(folder);
   }
   if (present.length === 0) return 0;
-  const file = path.join(scratch, "save.tar.gz");
-  await tar.c({ file, cwd: dir, gzip: { level: 1 }, portable: true, follow: false }, present);
-  const { size } = await stat(file);
-  await store.put(key, file);
-  await rm(file, { force: true });
-  return size;
+  const file = path.join(jail.workspace.private, "save.tar.gz");
+  const archive = await open(file, "wx", 0o600);
+  const errors: string[] = [];
+  try {
+    const result = await jail.run({
+      command: "tar",
+      args: ["--gzip", "-c", "-f", "-", "--", ...present],
+      cwd: project.inside,
+      env: { PATH: "/usr/bin:/bin" },
+      network: "none",
+      stdout: archive.fd,
+      signal,
+      onLine: (_stream, text) => errors.push(text),
+    });
+    if (result.code !== 0) throw new Error(`tar exited with ${result.code}: ${errors.slice(-3).join(" ")}`);
+  } finally {
+    await archive.close();
+  }
+  try {
+    const { size } = await stat(file);
+    await store.put(key, file);
+    return size;
+  } finally {
+    await rm(file, { force: true });
+  }
 }

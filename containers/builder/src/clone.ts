@@ -1,51 +1,63 @@
-import { mkdir } from "node:fs/promises";
-import path from "node:path";
-import { runProcess } from "./process.ts";
 import type { GitSource } from "./protocol.ts";
-import { operatorNetworkEnv } from "./sandbox.ts";
+import { operatorNetworkEnv } from "./sandbox/environment.ts";
+import type { Jail } from "./sandbox/jail.ts";
 
 /** A failure the user can act on; its message goes to the log and the deployment's error. */
 export class BuildFailure extends Error {}
 
 export interface CloneContext {
-  /** An empty folder only the builder uses, for git's HOME. */
-  scratch: string;
+  /** The build's jail: git runs in it as the build user, on the host's network (it runs no repository code). */
+  jail: Jail;
+  /** The URL to fetch, already vetted by the git URL policy, with the addresses git must use for its host. */
+  vetted?: { url: string; pins: readonly string[] };
   signal?: AbortSignal;
   log: (stream: "stdout" | "stderr" | "system", text: string) => void;
 }
 
 /**
- * Fetches exactly one commit (or the branch head) with depth 1 into `dir` and checks it out.
- * Credentials in the URL never reach a command line or a file the build can read: git gets them
- * as an HTTP header through its environment, which only the builder's user can read.
+ * Fetches exactly one commit (or the branch head) with depth 1 into `dir` (a path inside the jail) and
+ * checks it out. Credentials in the URL never reach a command line or a file the build can read: git gets
+ * them as an HTTP header through its environment, and the build's own steps start with a fresh one.
  */
 export async function cloneSource(
   source: GitSource,
   dir: string,
   context: CloneContext,
 ): Promise<{ commit: string; message: string }> {
-  const { url, header } = splitCredentials(source.url);
-  const home = path.join(context.scratch, "git-home");
-  await mkdir(home, { recursive: true });
+  const { url, header } = splitCredentials(context.vetted?.url ?? source.url);
+  const config: [string, string][] = [
+    // Redirects were followed and vetted before: git must not follow one to somewhere else.
+    ["http.followRedirects", "false"],
+    ["protocol.allow", "never"],
+    ["protocol.https.allow", "always"],
+    ["protocol.http.allow", "always"],
+    ["protocol.git.allow", "always"],
+    ["core.symlinks", "true"],
+  ];
+  if (header) config.push(["http.extraHeader", header]);
+  for (const pin of context.vetted?.pins ?? []) config.push(["http.curloptResolve", pin]);
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: home,
+    PATH: "/usr/local/bin:/usr/bin:/bin",
+    HOME: `${context.jail.workspace.inside}/home`,
     GIT_TERMINAL_PROMPT: "0",
     GIT_CONFIG_NOSYSTEM: "1",
     GIT_CONFIG_GLOBAL: "/dev/null",
     GIT_LFS_SKIP_SMUDGE: "1",
+    GIT_CONFIG_COUNT: String(config.length),
     ...operatorNetworkEnv(),
   };
-  if (header) {
-    env.GIT_CONFIG_COUNT = "1";
-    env.GIT_CONFIG_KEY_0 = "http.extraHeader";
-    env.GIT_CONFIG_VALUE_0 = header;
-  }
-  const git = async (args: string[], quiet = false) => {
+  config.forEach(([key, value], index) => {
+    env[`GIT_CONFIG_KEY_${index}`] = key;
+    env[`GIT_CONFIG_VALUE_${index}`] = value;
+  });
+  const git = async (args: string[], quiet = false, network: "host" | "none" = "none") => {
     const stderr: string[] = [];
-    const result = await runProcess("git", args, {
+    const result = await context.jail.run({
+      command: "git",
+      args,
       cwd: dir,
       env,
+      network,
       ...(context.signal ? { signal: context.signal } : {}),
       onLine: (stream, text) => {
         if (stream === "stderr") stderr.push(text);
@@ -61,15 +73,19 @@ export async function cloneSource(
     "system",
     `Fetching ${source.commit ? `commit ${source.commit}` : `branch ${source.branch}`} from ${url}`,
   );
-  const fetched = await git([
-    "fetch",
-    "--depth",
-    "1",
-    "--no-tags",
-    "--no-write-fetch-head",
-    "origin",
-    `+${ref}:refs/remotes/origin/build`,
-  ]);
+  const fetched = await git(
+    [
+      "fetch",
+      "--depth",
+      "1",
+      "--no-tags",
+      "--no-write-fetch-head",
+      "origin",
+      `+${ref}:refs/remotes/origin/build`,
+    ],
+    false,
+    "host",
+  );
   if (!fetched.ok) {
     const why =
       fetched.stderr.filter((line) => /fatal|error/i.test(line)).pop() ?? fetched.stderr.pop() ?? "";
@@ -81,9 +97,12 @@ export async function cloneSource(
   const checkout = await git(["checkout", "--quiet", "--detach", "refs/remotes/origin/build"]);
   if (!checkout.ok) throw new BuildFailure(`could not check out ${ref}: ${checkout.stderr.join(" ").trim()}`);
   const info: string[] = [];
-  await runProcess("git", ["log", "-1", "--format=%H%n%s"], {
+  await context.jail.run({
+    command: "git",
+    args: ["log", "-1", "--format=%H%n%s"],
     cwd: dir,
     env,
+    network: "none",
     onLine: (stream, text) => {
       if (stream === "stdout") info.push(text);
     },

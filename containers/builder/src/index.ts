@@ -1,13 +1,16 @@
-import { chmod, mkdir, stat } from "node:fs/promises";
+import { chmod, mkdir, realpath, stat } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Storage } from "@miaobu/storage/types";
 import type { BuildContext } from "./build.ts";
 import { Builder } from "./builder.ts";
 import { type CacheStore, LocalCacheStore } from "./cache.ts";
 import { CallbackCacheStore, TieredCacheStore } from "./remote-cache.ts";
-import { canSwitchUser } from "./sandbox.ts";
+import { DEFAULT_LIMITS, type SandboxLimits } from "./sandbox/limits.ts";
+import { Sandboxes } from "./sandbox/sandboxes.ts";
+import { isRoot } from "./sandbox/users.ts";
 import { createHandler } from "./server.ts";
 
 export type { Analysis } from "./builder.ts";
@@ -30,6 +33,13 @@ export interface BuilderOptions {
   concurrency?: number;
   /** Prefix of the unprivileged build users when running as root (default `miaobu-build`); null never switches. */
   buildUser?: string | null;
+  /** Disk, memory, processes and open files of each build (default `DEFAULT_LIMITS`). */
+  limits?: SandboxLimits;
+  /**
+   * Build WITHOUT a sandbox (`MIAOBU_UNSAFE_NO_SANDBOX=1`): only where every repository is trusted. Without
+   * it, a machine that cannot make a sandbox refuses every build with the fix in the message.
+   */
+  unsafeNoSandbox?: boolean;
   /**
    * Where dependency caches go. Default: storage through the API's cache endpoints of each build, with a
    * folder of `cacheDir` in front when `localCache` is on. A store given here replaces both.
@@ -73,9 +83,20 @@ export async function startBuilder(options: BuilderOptions): Promise<RunningBuil
   await chmod(options.cacheDir, 0o711);
   await chmod(toolsDir, 0o755);
   await chmod(path.join(options.cacheDir, "deps"), 0o700);
+  const ownBin = path.dirname(await realpath(process.execPath));
+  const cli = await realpath(fileURLToPath(import.meta.resolve("@miaobu/detect/cli")));
+  const sandboxes = await Sandboxes.create({
+    workDir: path.resolve(options.workDir),
+    limits: options.limits ?? DEFAULT_LIMITS,
+    unsafe: options.unsafeNoSandbox === true,
+    // Jails see the toolchains, the builder's own Node and the detection code, read-only.
+    readOnly: [toolsDir, ownBin, path.dirname(path.dirname(cli))],
+  });
+  log(sandboxes.describe());
   const builder = new Builder(
     {
-      workDir: path.resolve(options.workDir),
+      sandboxes,
+      detect: { nodeBin: ownBin, cli },
       toolsDir,
       cacheStore: cacheStores(options),
       buildUser: options.buildUser === undefined ? "miaobu-build" : options.buildUser,
@@ -93,8 +114,10 @@ export async function startBuilder(options: BuilderOptions): Promise<RunningBuil
     },
     options.concurrency ?? 2,
   );
-  if (canSwitchUser() && builder.switchesUsers) {
-    for (const dir of [options.workDir, toolsDir]) await assertTraversable(path.resolve(dir));
+  if (isRoot() && builder.switchesUsers) {
+    await mkdir(options.workDir, { recursive: true });
+    for (const dir of [options.workDir, toolsDir, ownBin, path.dirname(cli)])
+      await assertTraversable(path.resolve(dir));
   }
   const handler = createHandler(builder, options.secret, log);
   const server = createServer((request, response) => void handler(request, response));
@@ -127,9 +150,8 @@ function cacheStores(options: BuilderOptions): BuildContext["cacheStore"] {
   };
 }
 
-/** Build users must be able to pass through every folder above their work folder. */
+/** Build users (and their jails, made as them) must be able to pass through every folder above these. */
 async function assertTraversable(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
   for (let current = path.dirname(dir); ; current = path.dirname(current)) {
     const { mode } = await stat(current);
     if ((mode & 0o001) === 0) {

@@ -2,6 +2,8 @@
 import os from "node:os";
 import path from "node:path";
 import { startBuilder } from "./index.ts";
+import { limitsFromEnv } from "./sandbox/limits.ts";
+import { UNSAFE_VARIABLE } from "./sandbox/probe.ts";
 import { directStorageFor, takeStorageConfig } from "./storage/index.ts";
 
 const env = process.env;
@@ -11,8 +13,10 @@ if (secret.length < 16) {
   process.exit(1);
 }
 let directStorage: ReturnType<typeof directStorageFor>;
+let limits: ReturnType<typeof limitsFromEnv>;
 try {
   directStorage = directStorageFor(takeStorageConfig(env));
+  limits = limitsFromEnv(env);
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
@@ -29,6 +33,8 @@ const running = await startBuilder({
   ...(env.BUILDER_USER !== undefined ? { buildUser: env.BUILDER_USER === "" ? null : env.BUILDER_USER } : {}),
   // Storage (through the API) always holds the dependency caches; this keeps a copy on the machine's disk too.
   localCache: env.BUILDER_LOCAL_CACHE !== "0",
+  limits,
+  unsafeNoSandbox: env[UNSAFE_VARIABLE] === "1",
   directStorage,
 });
 process.stderr.write(

@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
-import { lstat, readdir, readFile, realpath, stat, writeFile } from "node:fs/promises";
+import { constants as fsConstants } from "node:fs";
+import { lstat, open, readdir, realpath, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { brotliCompress, constants, gzip } from "node:zlib";
 import { checkDeploymentPath, contentTypeFor, isCompressible, type ManifestInputFile } from "@miaobu/shared";
 import { BuildFailure } from "./clone.ts";
+import { isInside } from "./paths.ts";
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
@@ -113,7 +115,7 @@ export async function hashAndCompress(
       const index = next++;
       const file = files[index];
       if (!file) continue;
-      const bytes = await readFile(file.absolute);
+      const bytes = await readRegularFile(file.absolute);
       const hash = sha256(bytes);
       const entry: OutputFile = { path: file.path, hash, size: bytes.length, absolute: file.absolute };
       blobs.set(hash, { hash, size: bytes.length, file: file.absolute });
@@ -151,10 +153,13 @@ function sha256(bytes: Buffer): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-function isInside(root: string, candidate: string): boolean {
-  const relative = path.relative(root, candidate);
-  return (
-    relative === "" ||
-    (!relative.startsWith(`..${path.sep}`) && relative !== ".." && !path.isAbsolute(relative))
-  );
+/** Reads a file of the build's output without following a link in its last component, nor a special file. */
+async function readRegularFile(file: string): Promise<Buffer> {
+  const handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  try {
+    if (!(await handle.stat()).isFile()) throw new BuildFailure(`${file} is no longer a regular file`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 }

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 
 /** Who a child process runs as; undefined runs it as the builder's own user. */
@@ -30,25 +30,33 @@ export function runProcess(
   args: readonly string[],
   options: RunOptions,
 ): Promise<RunResult> {
+  if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
+  });
+  return supervise(child, options);
+}
+
+/**
+ * Waits for a child started in its own process group (`detached`), forwarding its output lines. When
+ * `signal` aborts, or when the child exits, the whole group is killed at once.
+ */
+export function supervise(
+  child: ChildProcess,
+  options: Pick<RunOptions, "signal" | "onLine">,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    if (options.signal?.aborted) {
-      reject(options.signal.reason);
-      return;
-    }
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
-    });
     const killGroup = () => {
       if (child.pid !== undefined) killProcessGroup(child.pid);
     };
     const onAbort = () => killGroup();
     options.signal?.addEventListener("abort", onAbort, { once: true });
-    forwardLines(child.stdout, (text) => options.onLine?.("stdout", text));
-    forwardLines(child.stderr, (text) => options.onLine?.("stderr", text));
+    if (child.stdout) forwardLines(child.stdout, (text) => options.onLine?.("stdout", text));
+    if (child.stderr) forwardLines(child.stderr, (text) => options.onLine?.("stderr", text));
     let exited: RunResult | null = null;
     const finish = () => {
       options.signal?.removeEventListener("abort", onAbort);
@@ -65,8 +73,8 @@ export function runProcess(
       // Leftover background processes of the group would keep the pipes open: end them with it.
       killGroup();
       const grace = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
+        child.stdout?.destroy();
+        child.stderr?.destroy();
         finish();
       }, 1000);
       child.on("close", () => {

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Builder } from "./builder.ts";
 import { BuildFailure } from "./clone.ts";
 import { parseBuildRequest, parseSource } from "./protocol.ts";
+import { SandboxUnavailable } from "./sandbox/probe.ts";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -48,6 +49,8 @@ export function createHandler(builder: Builder, secret: string, warn: (message: 
           return send(response, 200, await builder.analyze(parsed.source));
         } catch (error) {
           if (error instanceof BuildFailure) return problem(response, 422, "invalid_input", error.message);
+          if (error instanceof SandboxUnavailable)
+            return problem(response, 503, "unavailable", error.message);
           throw error;
         }
       }

@@ -1,8 +1,10 @@
-import { access } from "node:fs/promises";
+import { lstat, realpath } from "node:fs/promises";
 import path from "node:path";
+import type { ProjectPaths } from "./cache.ts";
 import { BuildFailure } from "./clone.ts";
-import { type RunAs, runProcess } from "./process.ts";
+import { isInside } from "./paths.ts";
 import type { Reporter } from "./reporter.ts";
+import type { Jail } from "./sandbox/jail.ts";
 
 /** Why a build stopped early: canceled by the API, or over its time limit. */
 export class Stop extends Error {
@@ -13,49 +15,77 @@ export class Stop extends Error {
   }
 }
 
-/** Runs a user's command (`sh -c`), as the build user, with the build's environment only. */
+/** Runs a user's command (`sh -c`) in the jail, with the build's environment only and outbound internet. */
 export async function runUserCommand(input: {
   what: "install" | "build";
   command: string;
+  jail: Jail;
   cwd: string;
   env: Record<string, string>;
-  user: RunAs | undefined;
   signal: AbortSignal;
   reporter: Reporter;
 }): Promise<void> {
   input.reporter.system(`$ ${input.command}`);
-  const result = await runProcess("sh", ["-c", input.command], {
+  const result = await input.jail.run({
+    command: "sh",
+    args: ["-c", input.command],
     cwd: input.cwd,
     env: input.env,
+    network: "internet",
     signal: input.signal,
-    ...(input.user ? { user: input.user } : {}),
     onLine: (stream, text) => input.reporter.log(stream, text),
   });
-  if (result.code !== 0) {
-    const how = result.code === null ? `was killed by ${result.signal}` : `exited with code ${result.code}`;
-    throw new BuildFailure(`the ${input.what} command ${how}`);
-  }
+  if (result.code === 0) return;
+  const how = result.code === null ? `was killed by ${result.signal}` : `exited with code ${result.code}`;
+  const workspace = input.jail.workspace;
+  if (await workspace.full())
+    throw new BuildFailure(
+      `the ${input.what} command ${how}: the build used all of its ${mb(workspace.diskBytes ?? 0)} of disk (the builder's BUILDER_DISK_MB)`,
+    );
+  if (await input.jail.cgroup?.oomKilled())
+    throw new BuildFailure(
+      `the ${input.what} command ${how}: the build ran out of memory (the builder's BUILDER_MEMORY_MB)`,
+    );
+  throw new BuildFailure(`the ${input.what} command ${how}`);
 }
 
-/** The lockfile a cache key is made from: the project folder's, else the repository root's. */
+/**
+ * The project folder of a checkout: `rootDir` must be a real folder inside the checkout, not a link out of
+ * it. Returns its real path on the host and its path in the jail.
+ */
+export async function projectPaths(jail: Jail, rootDir: string | null): Promise<ProjectPaths> {
+  const checkout = await realpath(path.join(jail.workspace.host, "src"));
+  const inside = `${jail.workspace.inside}/src`;
+  if (!rootDir) return { host: checkout, inside };
+  const real = await realpath(path.join(checkout, rootDir)).catch(() => null);
+  if (real === null || !(await lstat(real)).isDirectory())
+    throw new BuildFailure(`the root directory ${rootDir} does not exist in the repository`);
+  if (!isInside(checkout, real))
+    throw new BuildFailure(`the root directory ${rootDir} is a link to a folder outside the repository`);
+  const relative = path.relative(checkout, real);
+  return { host: real, inside: relative === "" ? inside : `${inside}/${relative.split(path.sep).join("/")}` };
+}
+
+const LOCKFILES = [
+  "pnpm-lock.yaml",
+  "yarn.lock",
+  "bun.lock",
+  "bun.lockb",
+  "package-lock.json",
+  "npm-shrinkwrap.json",
+];
+
+/**
+ * The lockfile a cache key is made from: the project folder's, else the repository root's. Only a regular
+ * file inside the checkout counts (a link to `/dev/zero` or a root-only file must never be read by root).
+ */
 export async function findLockfile(projectDir: string, repoDir: string): Promise<string | null> {
-  const names = [
-    "pnpm-lock.yaml",
-    "yarn.lock",
-    "bun.lock",
-    "bun.lockb",
-    "package-lock.json",
-    "npm-shrinkwrap.json",
-  ];
+  const checkout = await realpath(repoDir);
   for (const dir of projectDir === repoDir ? [projectDir] : [projectDir, repoDir]) {
-    for (const name of names) {
-      const file = path.join(dir, name);
-      try {
-        await access(file);
-        return file;
-      } catch {
-        // Next.
-      }
+    for (const name of LOCKFILES) {
+      const real = await realpath(path.join(dir, name)).catch(() => null);
+      if (real === null || !isInside(checkout, real)) continue;
+      if ((await lstat(real)).isFile()) return real;
     }
   }
   return null;
@@ -64,4 +94,9 @@ export async function findLockfile(projectDir: string, repoDir: string): Promise
 /** `1234` → `1.2s`. */
 export function seconds(ms: number): string {
   return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** Bytes as whole megabytes: `10240 MB`. */
+export function mb(bytes: number): string {
+  return `${Math.round(bytes / (1024 * 1024))} MB`;
 }

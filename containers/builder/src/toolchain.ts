@@ -4,7 +4,7 @@ import type { PackageManagerName } from "@miaobu/detect";
 import semver from "semver";
 import { BuildFailure } from "./clone.ts";
 import { runProcess } from "./process.ts";
-import { operatorNetworkEnv } from "./sandbox.ts";
+import { operatorNetworkEnv } from "./sandbox/environment.ts";
 
 /** The programs a build runs with: folders to put first on PATH, and what was chosen. */
 export interface Toolchain {
@@ -95,8 +95,16 @@ export function nodeRange(spec: string | null): string | null {
   return value;
 }
 
-/** The npm package that provides a package manager, or null for npm (it comes with the builder). */
+/**
+ * The npm package that provides a package manager, or null for npm (it comes with the builder). The
+ * version comes from the repository and the builder installs tools itself: anything but a semver version
+ * or range (a URL, a path, a git spec, a tag) is refused.
+ */
 export function packageManagerPackage(name: PackageManagerName, version: string | null): string | null {
+  if (version !== null && (semver.validRange(version) === null || !/^[\w.^~<>=| -]+$/.test(version)))
+    throw new BuildFailure(
+      `the ${name} version "${version}" (package.json's packageManager or the lockfile) is not a version number or range`,
+    );
   switch (name) {
     case "npm":
       return null;

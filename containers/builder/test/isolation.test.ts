@@ -41,7 +41,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  child?.kill("SIGTERM");
+  // The builder unmounts its builds' filesystems as it stops: wait for that before removing its folder.
+  if (child && child.exitCode === null) {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await exited;
+  }
   await api.close();
   git.stop();
   await rm(dataDir, { recursive: true, force: true });
@@ -65,7 +70,6 @@ echo "the api key is $API_KEY and public is $PUBLIC_NAME"
 describe("isolation", () => {
   it("gives the build no way to the callback token or the builder secret, and masks secret env values", async () => {
     const builderPid = child.pid ?? 0;
-    await git.commit("leak", { "build.sh": SCRIPT(builderPid), "index.html": "x" });
     const apiKey = `sk_live_${randomBytes(12).toString("hex")}`;
     const request = buildRequest(git, api.url, "leak", {
       settings: { buildCommand: "sh build.sh", outputDir: "dist" },
@@ -73,11 +77,15 @@ describe("isolation", () => {
       secretEnvKeys: ["API_KEY"],
     });
     const token = request.callback.token;
-    // A control: a value of the same shape in a readable file must be found, or the search proves nothing.
+    // A control: a value of the same shape in the build's own checkout must be found, or the search proves
+    // nothing. One in the host's /tmp, readable by anyone, must not be: the sandbox has its own /tmp.
     const canary = `bs_${randomBytes(16).toString("hex")}`;
+    const hostCanary = `bs_${randomBytes(16).toString("hex")}`;
     const canaryFile = path.join(tmpdir(), `miaobu-canary-${randomBytes(4).toString("hex")}.txt`);
-    await writeFile(canaryFile, canary, { mode: 0o644 });
+    await writeFile(canaryFile, hostCanary, { mode: 0o644 });
     onTestFinished(() => rm(canaryFile, { force: true }));
+    await git.commit("leak", { "build.sh": SCRIPT(builderPid), "index.html": "x", "canary.txt": canary });
+
     api.expect(request.deploymentId, token);
     expect((await call(builderUrl, secret, "POST", "/builds", request)).status).toBe(202);
     const record = await api.finished(request.deploymentId);
@@ -91,15 +99,14 @@ describe("isolation", () => {
     const found = ["env.txt", "parent-environ.txt", "builder-environ.txt", "proc.txt", "grep.txt"].map(file);
     expect(found[3]?.length).toBeGreaterThan(0);
     expect(found[4]).toContain(canary);
+    expect(found[4]).not.toContain(hostCanary);
     for (const text of found) {
       expect(text).not.toContain(token);
       expect(text).not.toContain(secret);
     }
-    // The builder runs as root and the build as an unprivileged user: its environment is closed.
-    if (process.getuid?.() === 0) {
-      expect(found[2]).toMatch(/Permission denied/);
-      expect(found[2]).toMatch(/exit=1/);
-    }
+    // The build has its own PID namespace: the builder's process is not there to read.
+    expect(found[2]).toMatch(/No such file|Permission denied/);
+    expect(found[2]).toMatch(/exit=1/);
     const names = (found[0] ?? "")
       .split("\n")
       .filter((line) => line.includes("="))

@@ -1,0 +1,120 @@
+// The folders of one build. As root, the work folder is a filesystem of its own (a sparse ext4 image on a
+// loop device) of the build's disk size: a build that fills it fails with "no space" and the host's disk is
+// untouched, hard links cannot reach host files, and unmounting removes every byte. Without root it is a
+// plain folder and disk use is not bounded (the builder says so in the log).
+import { chmod, chown, mkdir, readFile, rm, statfs } from "node:fs/promises";
+import path from "node:path";
+import { type RunAs, runProcess } from "../process.ts";
+
+/** Where the work filesystem appears inside the jail: one fixed path, so absolute paths in caches stay right. */
+export const JAIL_ROOT = "/build";
+
+export interface Workspace {
+  /** The work folder on the host: `src` (checkout), `home`, `tmp`, all owned by the build user. */
+  host: string;
+  /** The same folder as jailed processes see it. */
+  inside: string;
+  /** Owned by the builder, unreadable by builds: compressed variants, archives, route files. */
+  private: string;
+  /** The size of the work filesystem, or null when disk use is not bounded. */
+  diskBytes: number | null;
+  /** True when less than 1 % (or 1 MB) of the work filesystem is left. */
+  full(): Promise<boolean>;
+  remove(): Promise<void>;
+}
+
+const SYSTEM = { cwd: "/", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } };
+
+/**
+ * Makes an empty workspace `name` under `workDir`, mounting a filesystem of `diskBytes` on it when
+ * `mount` is true. `inside` is where the jail shows it (the host path when builds run unjailed).
+ */
+export async function createWorkspace(input: {
+  workDir: string;
+  name: string;
+  user: RunAs | undefined;
+  diskBytes: number;
+  mount: boolean;
+  inside: string | null;
+}): Promise<Workspace> {
+  const { workDir, name, user } = input;
+  await mkdir(workDir, { recursive: true });
+  // Others may pass through to their own folder but not list the work folder.
+  await chmod(workDir, 0o711);
+  const host = path.join(workDir, name);
+  const privateRoot = path.join(workDir, ".private");
+  const privateDir = path.join(privateRoot, name);
+  const image = path.join(privateRoot, `${name}.img`);
+  await unmountStale(host);
+  await rm(host, { recursive: true, force: true });
+  await rm(privateDir, { recursive: true, force: true });
+  await rm(image, { force: true });
+  await mkdir(privateRoot, { recursive: true, mode: 0o700 });
+  await chmod(privateRoot, 0o700);
+  await mkdir(privateDir, { mode: 0o700 });
+  await mkdir(host, { mode: 0o700 });
+  let mounted = false;
+  if (input.mount) mounted = await mountImage(image, host, input.diskBytes);
+  for (const dir of ["src", "home", "tmp"]) await mkdir(path.join(host, dir), { mode: 0o700 });
+  if (user) {
+    for (const dir of [host, ...["src", "home", "tmp"].map((d) => path.join(host, d))]) {
+      await chown(dir, user.uid, user.gid);
+    }
+  }
+  await rm(path.join(host, "lost+found"), { recursive: true, force: true });
+  return {
+    host,
+    inside: input.inside ?? host,
+    private: privateDir,
+    diskBytes: mounted ? input.diskBytes : null,
+    async full() {
+      if (!mounted) return false;
+      const stats = await statfs(host).catch(() => null);
+      if (!stats) return false;
+      const free = stats.bavail * stats.bsize;
+      return free < Math.max(1024 * 1024, (stats.blocks * stats.bsize) / 100);
+    },
+    async remove() {
+      if (mounted) await unmount(host);
+      await rm(host, { recursive: true, force: true });
+      await rm(privateDir, { recursive: true, force: true });
+      await rm(image, { force: true });
+    },
+  };
+}
+
+/** Makes a sparse ext4 image and mounts it (nosuid, nodev); false when this machine cannot. */
+async function mountImage(image: string, target: string, bytes: number): Promise<boolean> {
+  const size = `${Math.max(64, Math.floor(bytes / (1024 * 1024)))}M`;
+  const made = await runProcess("truncate", ["-s", size, image], SYSTEM);
+  if (made.code !== 0) return false;
+  // No journal and lazy init: the filesystem lives for one build, so formatting takes milliseconds.
+  const formatted = await runProcess(
+    "mkfs.ext4",
+    ["-q", "-F", "-m", "0", "-O", "^has_journal", "-E", "lazy_itable_init=1,lazy_journal_init=1", image],
+    SYSTEM,
+  );
+  if (formatted.code !== 0) {
+    await rm(image, { force: true });
+    return false;
+  }
+  const mounted = await runProcess("mount", ["-o", "loop,nosuid,nodev,noatime", image, target], SYSTEM);
+  if (mounted.code !== 0) {
+    await rm(image, { force: true });
+    return false;
+  }
+  return true;
+}
+
+async function unmount(target: string): Promise<void> {
+  const result = await runProcess("umount", [target], SYSTEM);
+  // Every jailed process is gone by now; a lazy unmount covers a scanner still holding a file open.
+  if (result.code !== 0) await runProcess("umount", ["-l", target], SYSTEM);
+}
+
+/** A builder that died mid-build leaves its filesystem mounted: take it down before reusing the folder. */
+async function unmountStale(target: string): Promise<void> {
+  const mounts = await readFile("/proc/self/mounts", "utf8").catch(() => "");
+  const escaped = target.replaceAll(" ", "\\040");
+  if (mounts.split("\n").some((line) => line.split(" ")[1] === escaped)) await unmount(target);
+}
