@@ -3,7 +3,7 @@
 # packages when a program is missing and this runs as root; otherwise prints the command to run and fails.
 set -euo pipefail
 missing=()
-for program in bwrap slirp4netns prlimit nsenter ip mkfs.ext4; do
+for program in bwrap slirp4netns prlimit setpriv nsenter ip mkfs.ext4; do
   command -v "$program" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "$program" >/dev/null 2>&1 || missing+=("$program")
 done
 if [ "${#missing[@]}" -eq 0 ]; then

@@ -77,9 +77,7 @@ export class Jail {
         ...(step.onLine ? { onLine: step.onLine } : {}),
       });
     }
-    const args = [
-      ...rlimitArgs(this.#options.limits, mode.layout.hardLimits),
-      "--",
+    const jailed = [
       mode.layout.bwrap,
       ...this.#bwrapArgs(mode.layout, step),
       "--info-fd",
@@ -90,12 +88,25 @@ export class Jail {
       step.command,
       ...step.args,
     ];
-    const child = spawn(mode.layout.prlimit, args, {
+    // As root, the launcher joins the build's cgroup first (so everything the jail starts is in it, and
+    // the jail's cgroup namespace is rooted there), sets the rlimits and becomes the build user for bwrap.
+    const asUser = user
+      ? [mode.layout.setpriv, `--reuid=${user.uid}`, `--regid=${user.gid}`, "--clear-groups", "--", ...jailed]
+      : jailed;
+    const limited = [
+      mode.layout.prlimit,
+      ...rlimitArgs(this.#options.limits, mode.layout.hardLimits),
+      "--",
+      ...asUser,
+    ];
+    const procs = this.#options.cgroup?.procsFiles ?? [];
+    const [command = "", ...args] =
+      procs.length > 0 ? ["/bin/sh", "-c", JOIN_CGROUP, "sh", ...procs, "--", ...limited] : limited;
+    const child = spawn(command, args, {
       cwd: "/",
       env: step.env,
       detached: true,
       stdio: [step.stdin ?? "ignore", step.stdout ?? "pipe", "pipe", "pipe", "pipe"],
-      ...(user ? { uid: user.uid, gid: user.gid } : {}),
     });
     // bwrap closes its info and block pipes when it is done with them; that is not an error.
     for (const pipe of [child.stdio[3], child.stdio[4]]) pipe?.on("error", () => undefined);
@@ -106,7 +117,6 @@ export class Jail {
     let network: JailNetwork | null = null;
     try {
       const pid = await sandboxPid(child.stdio[3] as Readable | null, done);
-      if (this.#options.cgroup) await this.#options.cgroup.add(pid);
       if (step.network === "internet")
         network = await attachNetwork(pid, `${this.#options.workspace.private}/routes`);
       (child.stdio[4] as Writable | null)?.end("go");
@@ -192,6 +202,9 @@ export class Jail {
   }
 }
 
+/** Writes its own pid into each `cgroup.procs` file given before `--`, then runs the rest. */
+const JOIN_CGROUP = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
+
 /** The PID (in the builder's namespace) of the sandbox's init, from bwrap's `--info-fd` JSON. */
 function sandboxPid(info: Readable | null, done: Promise<RunResult>): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -200,7 +213,7 @@ function sandboxPid(info: Readable | null, done: Promise<RunResult>): Promise<nu
     info.setEncoding("utf8");
     info.on("data", (chunk: string) => {
       text += chunk;
-      const pid = /"child-pid"\s*:\s*(\d+)/.exec(text)?.[1];
+      const pid = /"child-pid"\s*:\s*(\d+)\s*[,}]/.exec(text)?.[1];
       if (pid) resolve(Number(pid));
     });
     done.then(

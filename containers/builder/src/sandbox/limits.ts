@@ -1,7 +1,7 @@
 // Resource limits of a build: disk (the size of its work filesystem), memory and processes (a cgroup when
 // the machine lets the builder make one, else rlimits), open files and file size (rlimits).
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 export interface SandboxLimits {
@@ -69,8 +69,8 @@ export function hardLimits(text: string): Map<string, number> {
 
 /** A cgroup holding one jailed process tree, bounding its memory and processes. */
 export interface BuildCgroup {
-  /** Moves a process (the sandbox's init) and its future children into the group. */
-  add(pid: number): Promise<void>;
+  /** The `cgroup.procs` files a process writes its pid to, to join the group (with its future children). */
+  procsFiles: string[];
   /** True when the group's memory limit was hit (a kill by the OOM killer is the likely cause of failure). */
   oomKilled(): Promise<boolean>;
   remove(): Promise<void>;
@@ -107,7 +107,7 @@ async function createV2(name: string, limits: SandboxLimits): Promise<BuildCgrou
   await writeFile(path.join(dir, "memory.swap.max"), "0").catch(() => {});
   await writeFile(path.join(dir, "pids.max"), String(limits.processes));
   return {
-    add: (pid) => writeFile(path.join(dir, "cgroup.procs"), String(pid)),
+    procsFiles: [path.join(dir, "cgroup.procs")],
     oomKilled: async () => {
       const events = await readFile(path.join(dir, "memory.events"), "utf8").catch(() => "");
       return /^oom_kill [1-9]/m.test(events);
@@ -128,10 +128,7 @@ async function createV1(name: string, limits: SandboxLimits): Promise<BuildCgrou
     pids = null;
   }
   return {
-    add: async (pid) => {
-      await writeFile(path.join(memory, "cgroup.procs"), String(pid));
-      if (pids) await writeFile(path.join(pids, "cgroup.procs"), String(pid));
-    },
+    procsFiles: [path.join(memory, "cgroup.procs"), ...(pids ? [path.join(pids, "cgroup.procs")] : [])],
     oomKilled: async () => {
       const control = await readFile(path.join(memory, "memory.oom_control"), "utf8").catch(() => "");
       const failures = await readFile(path.join(memory, "memory.failcnt"), "utf8").catch(() => "0");
@@ -142,6 +139,26 @@ async function createV1(name: string, limits: SandboxLimits): Promise<BuildCgrou
       if (pids) await removeGroup(pids);
     },
   };
+}
+
+/** Removes the empty build cgroups of builders that are gone (names end with the builder's pid). */
+export async function removeStaleCgroups(): Promise<void> {
+  for (const parent of [path.join(V1_MEMORY, "miaobu-builds"), path.join(V1_PIDS, "miaobu-builds")]) {
+    for (const name of await readdir(parent).catch(() => [] as string[])) {
+      const pid = Number(/-(\d+)$/.exec(name)?.[1]);
+      if (!pid || pidAlive(pid)) continue;
+      await rmdir(path.join(parent, name)).catch(() => undefined);
+    }
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** Removes a cgroup once its processes are gone (the kernel refuses while any remain). */

@@ -8,6 +8,7 @@ import { hardLimits } from "./limits.ts";
 export interface SystemLayout {
   bwrap: string;
   prlimit: string;
+  setpriv: string;
   /** The builder's own hard rlimits: a jail's can only be lower. */
   hardLimits: ReadonlyMap<string, number>;
   /** bwrap arguments showing `/usr`, the merged-/usr links and the harmless parts of `/etc`, read-only. */
@@ -56,7 +57,8 @@ async function find(name: string): Promise<string | null> {
 /** Finds bwrap, slirp4netns and friends, and lays out the system view; throws `SandboxUnavailable`. */
 export async function systemLayout(): Promise<SystemLayout> {
   const found = new Map<string, string | null>();
-  for (const name of ["bwrap", "slirp4netns", "prlimit", "nsenter", "ip"]) found.set(name, await find(name));
+  for (const name of ["bwrap", "slirp4netns", "prlimit", "setpriv", "nsenter", "ip"])
+    found.set(name, await find(name));
   const missing = [...found].filter(([, file]) => file === null).map(([name]) => name);
   if (missing.length > 0)
     throw new SandboxUnavailable(
@@ -73,6 +75,7 @@ export async function systemLayout(): Promise<SystemLayout> {
   return {
     bwrap: found.get("bwrap") ?? "bwrap",
     prlimit: found.get("prlimit") ?? "prlimit",
+    setpriv: found.get("setpriv") ?? "setpriv",
     hardLimits: hardLimits(await readFile("/proc/self/limits", "utf8").catch(() => "")),
     systemArgs,
   };

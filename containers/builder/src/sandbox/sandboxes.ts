@@ -3,7 +3,7 @@ import { mkdir, realpath, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { RunAs } from "../process.ts";
 import { Jail, type JailMode } from "./jail.ts";
-import { createCgroup, type SandboxLimits } from "./limits.ts";
+import { createCgroup, removeStaleCgroups, type SandboxLimits } from "./limits.ts";
 import { SLIRP_DNS } from "./network.ts";
 import { proveJail, SandboxUnavailable, systemLayout, UNSAFE_VARIABLE } from "./probe.ts";
 import { isRoot } from "./users.ts";
@@ -32,7 +32,9 @@ export class Sandboxes {
   static async create(settings: SandboxSettings): Promise<Sandboxes> {
     if (settings.unsafe) return new Sandboxes(settings, { kind: "unsafe" });
     try {
-      return new Sandboxes(settings, { kind: "bwrap", layout: await systemLayout() });
+      const layout = await systemLayout();
+      if (isRoot()) await removeStaleCgroups();
+      return new Sandboxes(settings, { kind: "bwrap", layout });
     } catch (error) {
       if (error instanceof SandboxUnavailable) return new Sandboxes(settings, error);
       throw error;
