@@ -1,8 +1,9 @@
-// What `npm run deploy` refuses to ship: the local development values of secrets that wrangler.toml keeps
-// in [vars] so `npm start` works with no setup. A var would also shadow the secret of the same name.
+// What `npm run deploy` refuses to ship: the development values of secrets that wrangler.toml keeps in
+// [vars] so the Workers' own test suites and `wrangler dev` work with no setup (`npm start` replaces them
+// with secrets of its own, scripts/secrets.ts). A var would also shadow the secret of the same name.
 
-/** Names whose wrangler.toml value is a local development value, with the fix for each. */
-const DEV_VALUES: Record<string, string> = {
+/** Names whose wrangler.toml value is a public local development value, with that value. */
+export const DEV_VALUES: Readonly<Record<string, string>> = {
   BUILDER_SECRET: "dev-builder-secret",
   MIAOBU_SESSION_SECRET: "dev-session-secret-change-me-in-production",
   MIAOBU_ENCRYPTION_KEY: "bWlhb2J1LWxvY2FsLWRldi1lbmNyeXB0aW9uLWtleSE=",
