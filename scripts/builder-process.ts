@@ -1,11 +1,9 @@
 // The builder as a child process of the local platform, with only what it needs in its environment.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { statSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { randomBase32 } from "@miaobu/shared";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
@@ -18,29 +16,24 @@ export function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, st
   return out;
 }
 
-/** True when every folder from `dir` up to `/` may be traversed by other users (o+x). */
-function traversable(dir: string): boolean {
-  for (let current = dir; ; current = path.dirname(current)) {
-    try {
-      if ((statSync(current).mode & 0o001) === 0) return false;
-    } catch {
-      return false;
-    }
-    if (current === path.dirname(current)) return true;
-  }
-}
-
 /**
- * Where the builder keeps its work and cache folders: inside the data folder when build users (which the
- * builder switches to when it runs as root) can reach it, else in a per-data-folder folder of the system's
- * temporary directory, e.g. for a checkout under /root.
+ * Where the builder keeps its work folders, tool downloads and dependency caches (`BUILDER_DATA_DIR`). As
+ * root it switches builds to unprivileged users, who must reach their work folder, while the data folder is
+ * 0700: so then it is a root-owned 0711 folder of the system's temporary directory, one per data folder.
  */
-function builderBase(dataDir: string): string {
-  const inside = path.join(dataDir, "builder");
+export async function builderBase(dataDir: string): Promise<string> {
   const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  if (!asRoot || traversable(dataDir)) return inside;
+  if (!asRoot) return path.join(dataDir, "builder");
   const id = createHash("sha256").update(dataDir).digest("hex").slice(0, 12);
-  return path.join(os.tmpdir(), `miaobu-builder-${id}`);
+  const base = path.join(os.tmpdir(), `miaobu-builder-${id}`);
+  await fs.mkdir(base, { recursive: true, mode: 0o711 });
+  // The temporary directory is shared: anyone could have made this name first, as a folder or a link.
+  const stat = await fs.lstat(base);
+  if (!stat.isDirectory() || stat.uid !== 0) {
+    throw new Error(`${base} is not a folder owned by root; remove it and start again`);
+  }
+  await fs.chmod(base, 0o711);
+  return base;
 }
 
 export interface BuilderProcess {
@@ -49,19 +42,30 @@ export interface BuilderProcess {
   stop(): Promise<void>;
 }
 
+export interface BuilderProcessOptions {
+  /** `BUILDER_DATA_DIR`, from `builderBase`. */
+  base: string;
+  port: number;
+  host: string;
+  secret: string;
+  /** The storage variables (docs/storage.md): with S3 or OSS the builder writes files to the bucket itself. */
+  storage: Record<string, string>;
+  /** `MIAOBU_GIT_ALLOWED_HOSTS`: loopback or private git hosts the builder may still clone from. */
+  gitAllowedHosts?: string | undefined;
+}
+
 /**
  * Starts the builder as its own process with only what it needs in its environment: its secret, port and
  * folders. Builds run under an unprivileged user when this runs as root, so the folders must be traversable.
  */
-export function startBuilderProcess(
-  dataDir: string,
-  port: number,
-  host: string,
-  secret: string,
-  /** The storage variables (docs/storage.md): with S3 or OSS the builder writes files to the bucket itself. */
-  storage: Record<string, string>,
-): BuilderProcess {
-  const base = builderBase(dataDir);
+export function startBuilderProcess({
+  base,
+  port,
+  host,
+  secret,
+  storage,
+  gitAllowedHosts,
+}: BuilderProcessOptions): BuilderProcess {
   const child = spawn(process.execPath, [path.join(ROOT, "containers/builder/src/main.ts")], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
@@ -73,6 +77,7 @@ export function startBuilderProcess(
       BUILDER_HOST: host,
       BUILDER_DATA_DIR: base,
       ...storage,
+      ...(gitAllowedHosts ? { MIAOBU_GIT_ALLOWED_HOSTS: gitAllowedHosts } : {}),
       // Builds install from the npm registry: pass on how this machine reaches it (CA bundle, proxy).
       ...pick(process.env, [
         "NODE_EXTRA_CA_CERTS",
@@ -107,16 +112,4 @@ export function startBuilderProcess(
         child.kill("SIGTERM");
       }),
   };
-}
-
-/** The secret the API and the builder share, made once per data folder. */
-export async function builderSecretOf(dataDir: string): Promise<string> {
-  const file = path.join(dataDir, "builder-secret");
-  try {
-    return (await fs.readFile(file, "utf8")).trim();
-  } catch {
-    const secret = randomBase32(40);
-    await fs.writeFile(file, secret, { mode: 0o600 });
-    return secret;
-  }
 }

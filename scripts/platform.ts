@@ -5,15 +5,16 @@ import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import tls from "node:tls";
-import { hashPassword, newId, randomBase32, verifyPassword } from "@miaobu/shared";
 import { STORAGE_VARIABLES, storageConfig, storageVars } from "@miaobu/storage/config";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { Agent, fetch as undiciFetch } from "undici";
-import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
-import { builderSecretOf, pick, startBuilderProcess } from "./builder-process.ts";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { builderBase, pick, startBuilderProcess } from "./builder-process.ts";
+import { ADMIN_EMAIL, type D1, prepareDatabase } from "./database.ts";
+import { installSecrets, refuseDevValues } from "./secrets.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
-export const ADMIN_EMAIL = "admin@localhost";
+export { ADMIN_EMAIL };
 
 export interface PlatformOptions {
   dataDir: string;
@@ -37,6 +38,11 @@ export interface PlatformOptions {
    * local platform sends the API's outbound requests through Node with this trust.
    */
   acmeCaBundle?: string;
+  /**
+   * `MIAOBU_GIT_ALLOWED_HOSTS`: comma-separated loopback or private hosts that git URLs may name anyway, for
+   * the API and the builder (the test suites' `git daemon`). Default: that variable of this process's env.
+   */
+  gitAllowedHosts?: string;
   log?: (line: string) => void;
   /** Where the Workers' own log lines go (`console.log` in a Worker); default this process's stdout/stderr. */
   workerLog?: (entry: { level: string; message: string }) => void;
@@ -46,10 +52,14 @@ export interface Platform {
   apiUrl: string;
   routerUrl: string;
   builderUrl: string;
+  /** The builder's work and cache folders (`BUILDER_DATA_DIR`); outside the data folder when run as root. */
+  builderDir: string;
   /** Set when this start created the administrator with a generated password. */
   generatedAdminPassword: string | null;
   /** Runs the API Worker's cron handler once, as the `[triggers]` schedule would. */
   runScheduled(): Promise<void>;
+  /** The API's D1 database, for maintenance and for tests that set up what the API cannot. */
+  database(): Promise<D1>;
   stop(): Promise<void>;
 }
 
@@ -98,7 +108,6 @@ async function bundle(b: Bundle): Promise<string> {
   return path.join(b.outDir, "index.js");
 }
 
-type D1 = Awaited<ReturnType<Miniflare["getD1Database"]>>;
 type WorkerOptions = ReturnType<typeof unstable_getMiniflareWorkerOptions>["workerOptions"];
 
 async function workerOptions(
@@ -112,6 +121,7 @@ async function workerOptions(
     overrides: { enableContainers: false },
   });
   const bindings = { ...(workerOptions.bindings ?? {}), ...vars };
+  refuseDevValues(b.name, bindings);
   return {
     ...workerOptions,
     name: b.name,
@@ -131,64 +141,6 @@ function trustingFetch(caPem: string) {
     undiciFetch(request as unknown as Parameters<typeof undiciFetch>[0], {
       dispatcher,
     }) as unknown as Promise<Response>;
-}
-
-/** Applies the D1 migrations not yet applied, recording them in `d1_migrations` as wrangler does. */
-export async function applyMigrations(db: D1): Promise<string[]> {
-  await db
-    .prepare(
-      "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
-    )
-    .run();
-  const applied = new Set(
-    (await db.prepare("SELECT name FROM d1_migrations").all<{ name: string }>()).results.map((r) => r.name),
-  );
-  const dir = path.join(ROOT, "workers/api/migrations");
-  const files = (await fs.readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
-  const done: string[] = [];
-  for (const file of files) {
-    if (applied.has(file)) continue;
-    const sql = await fs.readFile(path.join(dir, file), "utf8");
-    const statements = unstable_splitSqlQuery(sql.replaceAll("--> statement-breakpoint", ""))
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0);
-    await db.batch([
-      ...statements.map((s) => db.prepare(s)),
-      db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(file),
-    ]);
-    done.push(file);
-  }
-  return done;
-}
-
-/** Creates admin@localhost on first start; resets its password when MIAOBU_ADMIN_PASSWORD differs. */
-async function ensureAdmin(
-  db: D1,
-  password: string | undefined,
-  log: (line: string) => void,
-): Promise<string | null> {
-  const existing = await db
-    .prepare("SELECT id, password_hash FROM users WHERE email = ?")
-    .bind(ADMIN_EMAIL)
-    .first<{ id: string; password_hash: string | null }>();
-  if (existing) {
-    if (password && !(existing.password_hash && (await verifyPassword(password, existing.password_hash)))) {
-      await db
-        .prepare("UPDATE users SET password_hash = ? WHERE id = ?")
-        .bind(await hashPassword(password), existing.id)
-        .run();
-      log(`The password of ${ADMIN_EMAIL} was set from MIAOBU_ADMIN_PASSWORD.`);
-    }
-    return null;
-  }
-  const chosen = password ?? randomBase32(20);
-  await db
-    .prepare(
-      "INSERT INTO users (id, email, name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, 1, ?)",
-    )
-    .bind(newId("user"), ADMIN_EMAIL, "Administrator", await hashPassword(chosen), Date.now())
-    .run();
-  return password ? null : chosen;
 }
 
 function printWorkerLog({ level, message }: { level: string; message: string }): void {
@@ -220,10 +172,16 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const log = options.log ?? (() => {});
   const host = options.host ?? "127.0.0.1";
   const dataDir = path.resolve(options.dataDir);
-  await fs.mkdir(dataDir, { recursive: true });
-  // Traversable but not listable: the builder's unprivileged build user must reach its work folder inside.
-  await fs.chmod(dataDir, 0o711);
-  const builderSecret = await builderSecretOf(dataDir);
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // Its D1 file, blobs and keys are for this process alone; build users work in `builderBase`, outside it.
+  await fs.chmod(dataDir, 0o700);
+  const installed = await installSecrets(dataDir);
+  const { secrets } = installed;
+  const builderDir = await builderBase(dataDir);
+  const gitAllowedHosts = options.gitAllowedHosts ?? process.env.MIAOBU_GIT_ALLOWED_HOSTS ?? "";
+  const gitVars: Record<string, string> = gitAllowedHosts
+    ? { MIAOBU_GIT_ALLOWED_HOSTS: gitAllowedHosts }
+    : {};
   const storage = storageVars(storageConfig(options.storage ?? pick(process.env, [...STORAGE_VARIABLES])));
   const buildDir = path.join(dataDir, "build");
   const api: Bundle = {
@@ -254,7 +212,6 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
             MIAOBU_API_URL: `http://${host}:${options.apiPort}`,
             MIAOBU_BUILDER: "url",
             BUILDER_URL: `http://${host}:${options.builderPort}`,
-            BUILDER_SECRET: builderSecret,
             // GitHub sign-in, import and webhooks appear when its OAuth app and webhook secret are configured.
             ...pick(process.env, [
               "GITHUB_CLIENT_ID",
@@ -268,24 +225,36 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
               "MIAOBU_ACME_EMAIL",
             ]),
             ...storage,
+            ...gitVars,
             ...options.apiVars,
+            // Last, so nothing passes wrangler.toml's public development values through.
+            MIAOBU_SESSION_SECRET: secrets.sessionSecret,
+            MIAOBU_ENCRYPTION_KEY: secrets.encryptionKey,
+            BUILDER_SECRET: secrets.builderSecret,
           })),
           ...(acmeCaBundle ? { outboundService: trustingFetch(acmeCaBundle) } : {}),
         },
         await workerOptions(router, routerEntry, options.routerPort, host, {
           MIAOBU_BASE_DOMAIN: "localhost",
           ...storage,
+          MIAOBU_PREVIEW_SECRET: secrets.previewSecret,
         }),
       ],
     } as unknown as Parameters<typeof convertV4MiniflareOptions>[0]),
   );
-  const builder = startBuilderProcess(dataDir, options.builderPort, host, builderSecret, storage);
+  const builderSecret = secrets.builderSecret;
+  const builder = startBuilderProcess({
+    base: builderDir,
+    port: options.builderPort,
+    host,
+    secret: builderSecret,
+    storage,
+    gitAllowedHosts,
+  });
   try {
     await mf.ready;
     const db = await mf.getD1Database("DB", "api");
-    const applied = await applyMigrations(db);
-    if (applied.length > 0) log(`Applied migrations: ${applied.join(", ")}`);
-    const generatedAdminPassword = await ensureAdmin(db, options.adminPassword, log);
+    const generatedAdminPassword = await prepareDatabase(db, installed, options.adminPassword, log);
     const apiUrl = `http://localhost:${options.apiPort}`;
     await waitForHealth(`http://${host}:${options.apiPort}/healthz`, 30_000);
     const builderUrl = `http://${host}:${options.builderPort}`;
@@ -298,11 +267,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       apiUrl,
       routerUrl: sitesUrl,
       builderUrl,
+      builderDir,
       generatedAdminPassword,
       runScheduled: async () => {
         const worker = await mf.getWorker("api");
         await worker.scheduled({ cron: "*/15 * * * *" });
       },
+      database: () => mf.getD1Database("DB", "api"),
       stop: async () => {
         await builder.stop();
         await mf.dispose();
