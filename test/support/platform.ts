@@ -31,26 +31,35 @@ export interface TestPlatform {
   apiPort: number;
   routerPort: number;
   configDir: string;
-  restart(): Promise<void>;
+  /** What the platform logged (migrations, re-encrypted secrets), across restarts. */
+  logs: string[];
+  /** Stops and starts the platform on the same data folder; `beforeStart` runs while it is stopped. */
+  restart(beforeStart?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Starts the platform with its state in a fresh temporary folder. */
 export async function startTestPlatform(
   apiVars?: Record<string, string>,
-  extra: { acmeCaBundle?: string; storage?: Record<string, string> } = {},
+  extra: { acmeCaBundle?: string; storage?: Record<string, string>; gitAllowedHosts?: string } = {},
 ): Promise<TestPlatform> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "miaobu-e2e-"));
   const configDir = path.join(dataDir, "cli-config");
   const apiPort = await freePort();
   const routerPort = await freePort();
   const builderPort = await freePort();
+  const logs: string[] = [];
   const options = {
     dataDir,
     apiPort,
     routerPort,
     builderPort,
     adminPassword: ADMIN_PASSWORD,
+    // The suites build from a `git daemon` on loopback, which the git URL policy refuses unless allowed.
+    gitAllowedHosts: "127.0.0.1,localhost",
+    log: (line: string) => {
+      logs.push(line);
+    },
     // The Workers' request logs would bury test output; warnings and errors still show.
     workerLog: ({ level, message }: { level: string; message: string }) => {
       if (process.env.MIAOBU_TEST_LOGS === "1" || level === "error" || level === "warn") {
@@ -66,13 +75,17 @@ export async function startTestPlatform(
     apiPort,
     routerPort,
     configDir,
-    async restart() {
+    logs,
+    async restart(beforeStart) {
       await handle.platform.stop();
+      await beforeStart?.();
       handle.platform = await startPlatform(options);
     },
     async stop() {
       await handle.platform.stop();
       await fs.rm(dataDir, { recursive: true, force: true });
+      // Outside the data folder when running as root (scripts/builder-process.ts).
+      await fs.rm(handle.platform.builderDir, { recursive: true, force: true });
     },
   };
   return handle;
