@@ -69,12 +69,9 @@ export async function reencryptSecrets(db: D1, key: string, oldKeys: string[]): 
   const bytes = (base64: string) => new Uint8Array(Buffer.from(base64, "base64"));
   const newKey = bytes(key);
   const old = oldKeys.map(bytes);
-  const opens = (k: Uint8Array, sealed: string, context: string) =>
-    decryptSecret(k, sealed, context).then(
-      (plain) => plain,
-      () => null,
-    );
-  const updates = [];
+  const opens = (k: Uint8Array, sealed: string, context: string): Promise<string | null> =>
+    decryptSecret(k, sealed, context).catch(() => null);
+  const updates: ReturnType<D1["prepare"]>[] = [];
   let unreadable = 0;
   for (const { table, column, keys, context } of SEALED) {
     const { results } = await db

@@ -34,6 +34,17 @@ const GENERATE: Record<keyof InstallSecrets, () => string> = {
   builderSecret: () => randomBase32(40),
 };
 
+// Checked at start, since a file edited by hand would otherwise fail at the Workers' first request.
+const FORMAT: Record<keyof InstallSecrets, (value: string) => string | null> = {
+  sessionSecret: (v) => (v.length >= 32 ? null : "is shorter than 32 characters"),
+  encryptionKey: (v) =>
+    /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, "base64").byteLength === 32
+      ? null
+      : "is not 32 bytes in base64",
+  previewSecret: (v) => (v.length >= 32 ? null : "is shorter than 32 characters"),
+  builderSecret: (v) => (v.length >= 16 ? null : "is shorter than 16 characters"),
+};
+
 /** This install's secrets, and which of them this call made (a new data folder, or one from before). */
 export interface LoadedSecrets {
   secrets: InstallSecrets;
@@ -58,6 +69,8 @@ export async function installSecrets(dataDir: string): Promise<LoadedSecrets> {
     const existing = await readSecret(file);
     if (existing !== null) {
       await fs.chmod(file, 0o600);
+      const problem = FORMAT[name](existing);
+      if (problem) throw new Error(`${file} ${problem}; delete it to make a new one (docs/configuration.md)`);
       secrets[name] = existing;
       continue;
     }
@@ -66,7 +79,11 @@ export async function installSecrets(dataDir: string): Promise<LoadedSecrets> {
     await fs.writeFile(file, `${secrets[name]}\n`, { mode: 0o600, flag: "wx" });
     created.push(name);
   }
-  const previousEncryptionKey = await readSecret(path.join(dir, PREVIOUS_ENCRYPTION_KEY_FILE));
+  const previousFile = path.join(dir, PREVIOUS_ENCRYPTION_KEY_FILE);
+  const previousEncryptionKey = await readSecret(previousFile);
+  if (previousEncryptionKey !== null && FORMAT.encryptionKey(previousEncryptionKey)) {
+    throw new Error(`${previousFile} is not 32 bytes in base64`);
+  }
   return { secrets, created, previousEncryptionKey };
 }
 
