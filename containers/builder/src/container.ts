@@ -28,6 +28,8 @@ export class BuilderContainer extends Container<BuilderContainerEnv> {
       // With an S3 or OSS bucket the builder writes files to it directly (docs/storage.md); the builder
       // removes these from its environment at start, and builds never see them.
       ...storageVariablesOf(env),
+      // Hosts git URLs may name although they are private (docs/configuration.md); the API reads the same.
+      ...gitAllowedHostsOf(env),
     };
   }
 }
@@ -39,4 +41,9 @@ function storageVariablesOf(env: BuilderContainerEnv): Record<string, string> {
     if (typeof value === "string" && value !== "") out[name] = value;
   }
   return out;
+}
+
+function gitAllowedHostsOf(env: BuilderContainerEnv): Record<string, string> {
+  const value: unknown = Reflect.get(env, "MIAOBU_GIT_ALLOWED_HOSTS");
+  return typeof value === "string" && value.trim() !== "" ? { MIAOBU_GIT_ALLOWED_HOSTS: value } : {};
 }
