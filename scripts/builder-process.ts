@@ -87,6 +87,12 @@ export function startBuilderProcess({
         "NO_PROXY",
         "BUILDER_CONCURRENCY",
         "BUILDER_NPMRC",
+        // The build sandbox's limits and the operator's explicit opt-out (docs/security.md).
+        "BUILDER_DISK_MB",
+        "BUILDER_MEMORY_MB",
+        "BUILDER_PROCESSES",
+        "BUILDER_OPEN_FILES",
+        "MIAOBU_UNSAFE_NO_SANDBOX",
       ]),
       ...(process.env.BUILDER_USER !== undefined ? { BUILDER_USER: process.env.BUILDER_USER } : {}),
     },

@@ -1,4 +1,5 @@
 // `npm start`: the whole platform on this machine, with no Cloudflare or GitHub account.
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { ADMIN_EMAIL, ROOT, startPlatform } from "./platform.ts";
 
@@ -24,6 +25,12 @@ function displayPath(dir: string): string {
   const relative = path.relative(process.cwd(), dir);
   return relative === "" ? "." : relative.startsWith("..") ? dir : relative;
 }
+
+// Builds run in a sandbox made of Debian packages: install them now (as root) or name the command. Without
+// them the platform still starts, and each build fails with the same fix (docs/security.md).
+const sandbox = spawnSync("bash", [path.join(ROOT, "scripts/ensure-sandbox.sh")], { stdio: "inherit" });
+if (sandbox.status !== 0)
+  console.warn("warning: builds will be refused until the sandbox's programs are installed");
 
 try {
   const platform = await startPlatform({

@@ -46,6 +46,10 @@ export async function runUserCommand(input: {
     throw new BuildFailure(
       `the ${input.what} command ${how}: the build ran out of memory (the builder's BUILDER_MEMORY_MB)`,
     );
+  if (await input.jail.cgroup?.processLimitHit())
+    throw new BuildFailure(
+      `the ${input.what} command ${how}: the build tried to run more processes than its limit (the builder's BUILDER_PROCESSES)`,
+    );
   throw new BuildFailure(`the ${input.what} command ${how}`);
 }
 

@@ -131,7 +131,11 @@ describe.skipIf(!asRoot)("the build jail", () => {
     const bomb = `const { spawn } = require("node:child_process"); let started = 0;
 for (let i = 0; i < 200; i++) { const c = spawn("sleep", ["30"]); c.on("error", () => {}); if (c.pid) started++; }
 console.log("started=" + started); process.exit(0);`;
-    const { out } = await inJail(`node -e '${bomb}'`);
+    let hit = false;
+    const { out } = await inJail(`node -e '${bomb}'`, "none", async (jail) => {
+      hit = (await jail.cgroup?.processLimitHit()) ?? false;
+    });
+    expect(hit).toBe(true);
     const started = Number(/started=(\d+)/.exec(out)?.[1]);
     expect(started).toBeGreaterThan(10);
     expect(started).toBeLessThan(64);

@@ -95,7 +95,7 @@ export class Jail {
       : jailed;
     const limited = [
       mode.layout.prlimit,
-      ...rlimitArgs(this.#options.limits, mode.layout.hardLimits),
+      ...rlimitArgs(this.#options.limits, mode.layout.hardLimits, this.#options.cgroup !== null),
       "--",
       ...asUser,
     ];

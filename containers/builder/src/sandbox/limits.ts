@@ -43,7 +43,11 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv): SandboxLimits {
  * `prlimit` arguments for what rlimits can bound: also the fallback for processes when there is no cgroup.
  * The build user cannot raise a hard limit, so each is at most the builder's own (`hard`, from /proc).
  */
-export function rlimitArgs(limits: SandboxLimits, hard: ReadonlyMap<string, number>): string[] {
+export function rlimitArgs(
+  limits: SandboxLimits,
+  hard: ReadonlyMap<string, number>,
+  cgroupBound: boolean,
+): string[] {
   const at = (name: string, option: string, wanted: number) => {
     const value = Math.min(wanted, hard.get(name) ?? wanted);
     return `--${option}=${value}:${value}`;
@@ -51,8 +55,9 @@ export function rlimitArgs(limits: SandboxLimits, hard: ReadonlyMap<string, numb
   return [
     at("Max open files", "nofile", limits.openFiles),
     at("Max file size", "fsize", limits.diskBytes),
-    // Per real uid: each slot has its own build user, so this bounds one build.
-    at("Max processes", "nproc", limits.processes),
+    // Per real uid: each slot has its own build user, so this bounds one build. With a cgroup, the cgroup
+    // is the limit (it can tell the build why); the rlimit stays a little above it as a backstop.
+    at("Max processes", "nproc", cgroupBound ? limits.processes + 64 : limits.processes),
     "--core=0:0",
   ];
 }
@@ -73,6 +78,8 @@ export interface BuildCgroup {
   procsFiles: string[];
   /** True when the group's memory limit was hit (a kill by the OOM killer is the likely cause of failure). */
   oomKilled(): Promise<boolean>;
+  /** True when a fork was refused because the group had as many processes as it may. */
+  processLimitHit(): Promise<boolean>;
   remove(): Promise<void>;
 }
 
@@ -96,8 +103,7 @@ export async function createCgroup(name: string, limits: SandboxLimits): Promise
 
 async function createV2(name: string, limits: SandboxLimits): Promise<BuildCgroup> {
   // Processes may only live in leaves: the builder's own group gets a child for builds, enabled for both.
-  const own = (await readFile("/proc/self/cgroup", "utf8")).match(/^0::(.*)$/m)?.[1]?.trim() ?? "/";
-  const parent = path.join(V2, own, "miaobu-builds");
+  const parent = await v2Parent();
   await mkdir(parent, { recursive: true });
   await writeFile(path.join(path.dirname(parent), "cgroup.subtree_control"), "+memory +pids").catch(() => {});
   await writeFile(path.join(parent, "cgroup.subtree_control"), "+memory +pids");
@@ -112,6 +118,7 @@ async function createV2(name: string, limits: SandboxLimits): Promise<BuildCgrou
       const events = await readFile(path.join(dir, "memory.events"), "utf8").catch(() => "");
       return /^oom_kill [1-9]/m.test(events);
     },
+    processLimitHit: () => maxEvents(path.join(dir, "pids.events")),
     remove: () => removeGroup(dir),
   };
 }
@@ -134,6 +141,7 @@ async function createV1(name: string, limits: SandboxLimits): Promise<BuildCgrou
       const failures = await readFile(path.join(memory, "memory.failcnt"), "utf8").catch(() => "0");
       return /^oom_kill [1-9]/m.test(control) || Number(failures.trim()) > 0;
     },
+    processLimitHit: async () => (pids ? maxEvents(path.join(pids, "pids.events")) : false),
     remove: async () => {
       await removeGroup(memory);
       if (pids) await removeGroup(pids);
@@ -141,9 +149,22 @@ async function createV1(name: string, limits: SandboxLimits): Promise<BuildCgrou
   };
 }
 
+/** Where a v2 builder keeps its builds' groups: under its own group. */
+async function v2Parent(): Promise<string> {
+  const own = (await readFile("/proc/self/cgroup", "utf8")).match(/^0::(.*)$/m)?.[1]?.trim() ?? "/";
+  return path.join(V2, own, "miaobu-builds");
+}
+
+/** Whether a `pids.events` file counts refused forks (`max N`, N > 0). */
+async function maxEvents(file: string): Promise<boolean> {
+  return /^max [1-9]/m.test(await readFile(file, "utf8").catch(() => ""));
+}
+
 /** Removes the empty build cgroups of builders that are gone (names end with the builder's pid). */
 export async function removeStaleCgroups(): Promise<void> {
-  for (const parent of [path.join(V1_MEMORY, "miaobu-builds"), path.join(V1_PIDS, "miaobu-builds")]) {
+  const parents = [path.join(V1_MEMORY, "miaobu-builds"), path.join(V1_PIDS, "miaobu-builds")];
+  if (existsSync(path.join(V2, "cgroup.controllers"))) parents.push(await v2Parent());
+  for (const parent of parents) {
     for (const name of await readdir(parent).catch(() => [] as string[])) {
       const pid = Number(/-(\d+)$/.exec(name)?.[1]);
       if (!pid || pidAlive(pid)) continue;

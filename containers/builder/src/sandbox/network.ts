@@ -4,7 +4,7 @@
 // addresses and every address of the host itself. The build's user has no capability in that namespace,
 // so it cannot change the routes.
 import { spawn } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { runProcess } from "../process.ts";
 
@@ -44,6 +44,7 @@ export interface JailNetwork {
  * routes (written to `routesFile`, which only the builder reads). Resolves once the jail can connect.
  */
 export async function attachNetwork(pid: number, routesFile: string): Promise<JailNetwork> {
+  await loopbackReady(pid);
   const slirp = spawn(
     "slirp4netns",
     [
@@ -89,4 +90,22 @@ export async function attachNetwork(pid: number, routesFile: string): Promise<Ja
     throw error;
   }
   return { stop };
+}
+
+/**
+ * bwrap brings up the jail's loopback after it reports the jail's pid; configuring the namespace at the same
+ * moment makes one of the two fail (seen: "loopback: Failed RTM_NEWADDR"). Waits until `lo` is up: its
+ * IPv6 address appears only then (or, without IPv6, its IPv4 one).
+ */
+async function loopbackReady(pid: number): Promise<void> {
+  for (let attempt = 0; attempt < 400; attempt++) {
+    const v6 = await readFile(`/proc/${pid}/net/if_inet6`, "utf8").catch(() => null);
+    const up =
+      v6 !== null
+        ? /\slo$/m.test(v6)
+        : (await readFile(`/proc/${pid}/net/fib_trie`, "utf8").catch(() => "")).includes("127.0.0.1");
+    if (up) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error("the jail's loopback did not come up");
 }
