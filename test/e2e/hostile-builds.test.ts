@@ -2,11 +2,13 @@
 // tries to read what only the platform may read. Its build writes what it achieved to the deployed
 // `result.json`; the tests assert the sandbox's answer. See hostile-resources.test.ts for disk, processes
 // and the cache, hostile-network.test.ts for the network.
+
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { STORAGE_VARIABLES } from "@miaobu/storage/config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GitServer } from "../../containers/builder/test/harness.ts";
+import { SECRET_FILES } from "../../scripts/secrets.ts";
 import { expectSiteBody, loginAdmin, startTestPlatform, type TestPlatform } from "../support/platform.ts";
 import {
   createProject,
@@ -73,6 +75,9 @@ interface Attempt {
   value?: unknown;
 }
 
+/** Where the platform keeps the secret the API and the builder share. */
+const builderSecretFile = () => path.join(t.dataDir, "secrets", SECRET_FILES.builderSecret);
+
 describe.skipIf(!asRoot)(
   "hostile builds cannot read the platform or the host (needs root, as CI and npm start)",
   () => {
@@ -80,7 +85,7 @@ describe.skipIf(!asRoot)(
       await git.start();
       t = await startTestPlatform();
       await loginAdmin(t);
-      builderSecret = readFileSync(path.join(t.dataDir, "builder-secret"), "utf8").trim();
+      builderSecret = readFileSync(builderSecretFile(), "utf8").trim();
       adminToken = (
         JSON.parse(readFileSync(path.join(t.configDir, "config.json"), "utf8")) as { token: string }
       ).token;
@@ -136,7 +141,7 @@ describe.skipIf(!asRoot)(
       });
       await startBuild("hostile-package-json", {
         files: { "build.js": site("x").files?.["build.js"] ?? "" },
-        links: { "package.json": path.join(t.dataDir, "builder-secret") },
+        links: { "package.json": builderSecretFile() },
       });
       await startBuild(
         "hostile-stray-writes",

@@ -1,9 +1,7 @@
 // Hostile builds and the host's resources (issue 13): the dependency cache through a symlinked root dir
 // (finding C2), filling the disk, a fork bomb, and processes left running. Each attack is bounded so that
 // it cannot harm the machine even where nothing contains it.
-import { createHash } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GitServer } from "../../containers/builder/test/harness.ts";
@@ -200,8 +198,7 @@ fs.writeFileSync("dist/index.html", "<p>cache 1</p>");
       expect(build.status, describeBuild(build)).toBe("failed");
       expect(build.errorMessage, "the error names the disk limit").toMatch(/disk|no space/i);
       // The builder's folders: in the data folder, or (as root) a folder of /tmp named after it.
-      const id = createHash("sha256").update(t.dataDir).digest("hex").slice(0, 12);
-      const folders = [t.dataDir, path.join(os.tmpdir(), `miaobu-builder-${id}`)];
+      const folders = [t.dataDir, t.platform.builderDir];
       const big = () => folders.flatMap((folder) => filesTakingAtLeast(folder, 100 * 1024 * 1024));
       // The builder removes a build's filesystem just after reporting its end.
       const deadline = Date.now() + 30_000;
