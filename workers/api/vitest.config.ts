@@ -50,6 +50,10 @@ export default defineConfig(async () => {
             MIAOBU_RATE_LIMIT_API: "100000/1m",
             MIAOBU_RATE_LIMIT_DEPLOY: "100000/1m",
             MIAOBU_RATE_LIMIT_BLOBS: "100000/1m",
+            // Suites sign in with wrong passwords on purpose; test/login-lockout.test.ts sets its own rule.
+            MIAOBU_LOGIN_LOCKOUT: "off",
+            // Requests go to http://localhost, the console's origin here.
+            MIAOBU_CONSOLE_ORIGIN: "http://localhost",
           },
         },
       }),

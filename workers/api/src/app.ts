@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { type AppEnv, configOf } from "./env.ts";
 import { onError, onNotFound } from "./errors.ts";
+import { validHost } from "./middleware/host.ts";
 
 // Always our own id: a client-chosen one could collide with another request's in the logs.
 const requestId = createMiddleware<AppEnv>(async (c, next) => {
@@ -24,10 +25,13 @@ const deps = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** A Hono app with the request id, the service dependencies and the problem+json error handling. */
+/**
+ * A Hono app with the request id, the Host check, the service dependencies and the problem+json error
+ * handling.
+ */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestId, deps);
+  app.use(requestId, validHost, deps);
   app.onError(onError);
   app.notFound(onNotFound);
   return app;

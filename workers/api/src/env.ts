@@ -1,6 +1,7 @@
 import type { TokenScope } from "@miaobu/db";
 import type { Storage } from "@miaobu/storage";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { type EdgeConfig, parseEdgeConfig } from "./edge-config.ts";
 import { caaIdentitiesOf } from "./services/certificates/caa.ts";
 
 /** Limits and URLs of this deployment of Miaobu, parsed once from the Worker's vars. */
@@ -28,6 +29,8 @@ export interface Config {
   github: GitHubConfig | null;
   /** Custom domains: where DNS checks go and what domains must point at (docs/custom-domains.md). */
   domains: DomainConfig;
+  /** Client addresses, the console's origins, the login lockout and readiness (edge-config.ts). */
+  edge: EdgeConfig;
 }
 
 /** Custom domains' DNS checks. */
@@ -158,6 +161,7 @@ export function parseConfig(env: Env): Config {
       ),
       ...parseTlsProvider(env),
     },
+    edge: parseEdgeConfig(env, sites.hostname),
   };
 }
 

@@ -2,6 +2,7 @@ import { createApp } from "./app.ts";
 import { bodyLimits } from "./middleware/body-limits.ts";
 import { requestLog } from "./middleware/logging.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
+import { readiness } from "./middleware/readiness.ts";
 import { consoleCors, securityHeaders } from "./middleware/security-headers.ts";
 import { openApiRoutes } from "./openapi/routes.ts";
 import { analyzeRoutes } from "./routes/analyze.ts";
@@ -26,8 +27,9 @@ import { scheduled } from "./scheduled.ts";
 
 const app = createApp();
 // Outermost first: the log line sees the final answer, every answer gets the security headers, CORS answers
-// preflights before anything is charged, oversized bodies are refused before they count against a quota.
-app.use(requestLog, securityHeaders, consoleCors, bodyLimits, rateLimit());
+// preflights before anything is charged, nothing but liveness is answered before the database is ready,
+// oversized bodies are refused before they count against a quota.
+app.use(requestLog, securityHeaders, consoleCors, readiness, bodyLimits, rateLimit());
 
 const routes = app
   .route("/", healthRoutes)
@@ -57,6 +59,7 @@ const routes = app
 export type AppType = typeof routes;
 
 export { BuilderContainer } from "@miaobu/builder/container";
+export { Lockout } from "@miaobu/edge/lockout-object";
 export { BuildLog } from "./durable-objects/build-log.ts";
 export { ProjectCoordinator } from "./durable-objects/project-coordinator.ts";
 export { RateLimiter } from "./durable-objects/rate-limiter.ts";

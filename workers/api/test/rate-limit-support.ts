@@ -23,8 +23,14 @@ export interface LimitedRequest {
 /**
  * The real API behind a rate limiter with the given policies (`"3/1m"`, …; unnamed ones are generous), so a
  * test can reach a limit in a few requests. The Worker's own limiter steps aside (middleware/rate-limit.ts).
+ * It trusts `CF-Connecting-IP` as on Cloudflare (`ip`) unless `vars` say otherwise.
  */
-export function limitedApi(specs: Partial<Record<PolicyName, string>>, limiter?: Limiter) {
+export function limitedApi(
+  specs: Partial<Record<PolicyName, string>>,
+  limiter?: Limiter,
+  vars: Record<string, string> = {},
+) {
+  const testEnv: Env = Object.assign({}, env, { MIAOBU_TRUST_CF_CONNECTING_IP: "true" }, vars);
   const policies: Policies = {};
   for (const name of POLICY_NAMES) {
     const policy = parsePolicy(name, specs[name] ?? "100000/1m");
@@ -49,7 +55,7 @@ export function limitedApi(specs: Partial<Record<PolicyName, string>>, limiter?:
         headers,
         body: body ?? null,
       }),
-      env,
+      testEnv,
       ctx,
     );
     await waitOnExecutionContext(ctx);

@@ -1,3 +1,4 @@
+import { clientAddress } from "@miaobu/edge";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
@@ -33,9 +34,9 @@ const LOGIN = /^\/api\/v1\/auth\/(?!logout$)[^/]+$/;
 // Uploads of blobs and downloads of a deployment's files: many small requests per deployment.
 const BLOBS = /^\/api\/v1\/deployments\/([^/]+)\/(?:blobs(?:\/[^/]+)?|files\/[^/]+)$/;
 
-/** The client's address as Cloudflare reports it; one shared identity when absent (local tools). */
+/** The client's address: `CF-Connecting-IP` on Cloudflare, one shared identity on the local platform. */
 export function clientIp(c: Context<AppEnv>): string {
-  return c.req.header("CF-Connecting-IP") ?? "unknown";
+  return clientAddress(c.req.raw, c.get("deps").config.edge.trustCfConnectingIp);
 }
 
 /** The credential a request carries (API token, callback token or session cookie), if any. */
@@ -62,7 +63,8 @@ function applyHeaders(res: Response, result: RateLimitResult): void {
   res.headers.set("RateLimit-Remaining", String(result.remaining));
   res.headers.set("RateLimit-Reset", String(Math.ceil(result.resetMs / 1000)));
   res.headers.set("RateLimit-Policy", policyHeader(result.policy));
-  if (res.status === 429)
+  // A 429 of another limit (an account's lockout) already says when to come back.
+  if (res.status === 429 && !res.headers.has("Retry-After"))
     res.headers.set("Retry-After", String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))));
 }
 

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
+import { isConsoleOrigin } from "../services/sessions/origin.ts";
 
 /** HSTS for two years, subdomains included: every generated host is one label under the base domain. */
 export const HSTS = "max-age=63072000; includeSubDomains";
@@ -47,19 +48,10 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   if (!c.res.headers.has("Content-Security-Policy")) c.res.headers.set("Content-Security-Policy", API_CSP);
 });
 
-/**
- * The console's origin: `MIAOBU_CONSOLE_ORIGIN` when the console is served from elsewhere, else the API's own
- * origin (the API Worker serves the console, so its requests are same-origin and need no CORS at all).
- */
-export function consoleOrigin(c: Context<AppEnv>): string {
-  const configured: unknown = Reflect.get(c.env, "MIAOBU_CONSOLE_ORIGIN");
-  if (typeof configured === "string" && configured.trim() !== "") return new URL(configured.trim()).origin;
-  return new URL(c.req.url).origin;
-}
-
-/** CORS for the console's origin only: any other origin gets no `Access-Control-Allow-*` header. */
+/** CORS for the console's origins only (config.edge.consoleOrigins): any other origin gets no `Access-Control-Allow-*` header. */
 export const consoleCors = cors({
-  origin: (origin, c: Context<AppEnv>) => (origin === consoleOrigin(c) ? origin : null),
+  origin: (origin, c: Context<AppEnv>) =>
+    isConsoleOrigin(c.get("deps").config.edge.consoleOrigins, origin) ? origin : null,
   credentials: true,
   allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
   allowHeaders: ["Authorization", "Content-Type"],

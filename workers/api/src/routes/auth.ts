@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { AppEnv } from "../env.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { revokeSession } from "../services/sessions/session.ts";
+import { accountLockoutOf, withAccountLockout } from "../services/tokens/lockout.ts";
 import { login } from "../services/tokens/login.ts";
 import { revokeToken } from "../services/tokens/revoke.ts";
 import { jsonBody, validate } from "../validation.ts";
@@ -16,7 +17,10 @@ export const loginBody = z.strictObject({
 /** `/api/v1/auth`: log in for a token, log out to revoke it. */
 export const auth = new Hono<AppEnv>()
   .post("/login", jsonBody(), validate("json", loginBody), async (c) => {
-    const issued = await login(c.get("deps"), c.req.valid("json"));
+    const deps = c.get("deps");
+    const input = c.req.valid("json");
+    const lockout = accountLockoutOf(c.env, deps.config.edge.loginLockout);
+    const issued = await withAccountLockout(lockout, input.email, () => login(deps, input));
     return c.json(issued, 201);
   })
   .post("/logout", requireAuth, async (c) => {

@@ -9,6 +9,7 @@ import {
   setSessionCookie,
 } from "../services/sessions/cookie.ts";
 import { authenticateSession, createSession, revokeSession } from "../services/sessions/session.ts";
+import { accountLockoutOf, withAccountLockout } from "../services/tokens/lockout.ts";
 import { checkPassword } from "../services/tokens/login.ts";
 import { jsonBody, validate } from "../validation.ts";
 
@@ -29,7 +30,8 @@ export const sessionRoutes = new Hono<AppEnv>()
   .post("/session", jsonBody(), validate("json", sessionBody), async (c) => {
     const deps = c.get("deps");
     const { email, password } = c.req.valid("json");
-    const user = await checkPassword(deps, email, password);
+    const lockout = accountLockoutOf(c.env, deps.config.edge.loginLockout);
+    const user = await withAccountLockout(lockout, email, () => checkPassword(deps, email, password));
     const session = await createSession(deps, user.id);
     setSessionCookie(c, session.jwt, session.expiresAt);
     return c.json({ user }, 201);

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
+import { isConsoleOrigin } from "./origin.ts";
 import { SESSION_COOKIE } from "./session.ts";
 
 /** Whether the API was reached over https, so cookies get `Secure`. */
@@ -32,15 +33,19 @@ export function sessionCookie(c: Context<AppEnv>): string | undefined {
 
 /**
  * Cookies ride along on requests other sites make, so a cookie-authenticated write (or WebSocket, which
- * browsers open across origins) must come from the API's own origin, where the console is served: the
- * `Origin` header, or `Sec-Fetch-Site: same-origin` when a browser sends no `Origin`.
+ * browsers open across origins) must come from the console: an `Origin` among the configured console
+ * origins (never compared with the request's own Host, which a rebound DNS name controls), or
+ * `Sec-Fetch-Site: same-origin` without an `Origin` when this request's own origin is the console's.
  */
 export function requireSameOrigin(c: Context<AppEnv>): void {
-  const own = new URL(c.req.url).origin;
+  const origins = c.get("deps").config.edge.consoleOrigins;
   const origin = c.req.header("Origin");
   if (origin !== undefined && origin !== "null") {
-    if (origin === own) return;
-  } else if (c.req.header("Sec-Fetch-Site") === "same-origin") {
+    if (isConsoleOrigin(origins, origin)) return;
+  } else if (
+    c.req.header("Sec-Fetch-Site") === "same-origin" &&
+    isConsoleOrigin(origins, new URL(c.req.url).origin)
+  ) {
     return;
   }
   throw new ApiError(
