@@ -10,7 +10,14 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: path.join(import.meta.dirname, "wrangler.toml") },
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            // Every suite is one client here; test/edge.test.ts sets its own rules.
+            MIAOBU_PREVIEW_LOCKOUT_ADDRESS: "off",
+            MIAOBU_PREVIEW_LOCKOUT_HOST: "off",
+          },
+        },
       }),
     ],
     test: { setupFiles: ["./test/setup.ts"] },

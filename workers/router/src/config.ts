@@ -1,8 +1,13 @@
+import { type LockoutRule, parseLockoutRule, trustsCfConnectingIp } from "@miaobu/edge";
+
 /** The router's vars as wrangler passes them: strings, possibly absent. */
 export interface RouterVars {
   MIAOBU_BASE_DOMAIN?: string;
   MIAOBU_ROUTE_CACHE_MS?: string;
   MIAOBU_PREVIEW_SECRET?: string;
+  MIAOBU_PREVIEW_LOCKOUT_ADDRESS?: string;
+  MIAOBU_PREVIEW_LOCKOUT_HOST?: string;
+  MIAOBU_TRUST_CF_CONNECTING_IP?: string;
 }
 
 /** The router's settings, parsed once per isolate. */
@@ -21,6 +26,11 @@ export interface RouterConfiguration {
   previewSecret: string;
   /** How long a preview login lasts. */
   previewSessionSeconds: number;
+  /** Growing delays after guesses at a preview's password, per client address and per host; null: off. */
+  previewLockoutAddress: LockoutRule | null;
+  previewLockoutHost: LockoutRule | null;
+  /** The client's address is `CF-Connecting-IP` (Cloudflare) or one identity for all (local platform). */
+  trustCfConnectingIp: boolean;
 }
 
 export const DEFAULT_CONFIGURATION: RouterConfiguration = {
@@ -33,7 +43,19 @@ export const DEFAULT_CONFIGURATION: RouterConfiguration = {
   blobCacheMaxEntryBytes: 512 * 1024,
   previewSecret: "",
   previewSessionSeconds: 7 * 24 * 60 * 60,
+  previewLockoutAddress: lockoutOr(undefined, "5 10s 10m"),
+  previewLockoutHost: lockoutOr(undefined, "20 5s 10m"),
+  trustCfConnectingIp: false,
 };
+
+/** A lockout rule, or `fallback`'s when the value is malformed (the router fails no request over a var). */
+function lockoutOr(raw: string | undefined, fallback: string): LockoutRule | null {
+  try {
+    return parseLockoutRule("lockout", raw, fallback);
+  } catch {
+    return parseLockoutRule("lockout", fallback, fallback);
+  }
+}
 
 function nonNegativeInteger(value: string | undefined, fallback: number): number {
   if (value === undefined || value.trim() === "") return fallback;
@@ -57,5 +79,17 @@ export function normalizeConfiguration(vars: RouterVars): RouterConfiguration {
       vars.MIAOBU_PREVIEW_SECRET === DEV_PREVIEW_SECRET && baseDomain !== "localhost"
         ? ""
         : (vars.MIAOBU_PREVIEW_SECRET ?? ""),
+    previewLockoutAddress: lockoutOr(vars.MIAOBU_PREVIEW_LOCKOUT_ADDRESS, "5 10s 10m"),
+    previewLockoutHost: lockoutOr(vars.MIAOBU_PREVIEW_LOCKOUT_HOST, "20 5s 10m"),
+    trustCfConnectingIp: trustOr(vars.MIAOBU_TRUST_CF_CONNECTING_IP, baseDomain),
   };
+}
+
+function trustOr(raw: string | undefined, baseDomain: string): boolean {
+  try {
+    return trustsCfConnectingIp(raw, baseDomain);
+  } catch {
+    // Unreadable: the safe reading, which a client cannot spoof.
+    return false;
+  }
 }

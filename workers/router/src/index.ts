@@ -1,3 +1,4 @@
+import { requestHost } from "@miaobu/edge";
 import { redirectLocation } from "@miaobu/rules";
 import { normalizeHost } from "@miaobu/shared";
 import { storageOf } from "@miaobu/storage";
@@ -8,6 +9,7 @@ import { deploymentGone } from "./gone.ts";
 import { LOGIN_PATH } from "./login-page.ts";
 import { ManifestCache } from "./manifest.ts";
 import { guardPreview, PreviewSessions } from "./preview-auth.ts";
+import { previewLimitsOf } from "./preview-limit.ts";
 import { decodePathname, notFoundPage, resolvePath } from "./resolve-asset.ts";
 import { isPreview, type Route, RouteCache, resolveHost, skewFallback } from "./resolve-host.ts";
 import {
@@ -119,7 +121,12 @@ async function handle(
   if (!route) return platformNotFound();
   const preview = isPreview(route);
   if (preview && route.previewPasswordHash !== null) {
-    const guard = await guardPreview(request, url, host, route.previewPasswordHash, state.sessions);
+    const limits = previewLimitsOf(env, {
+      address: state.config.previewLockoutAddress,
+      host: state.config.previewLockoutHost,
+      trustCfConnectingIp: state.config.trustCfConnectingIp,
+    });
+    const guard = await guardPreview(request, url, host, route.previewPasswordHash, state.sessions, limits);
     if (guard) return guard;
   }
   if (loginPost) return methodNotAllowed();
@@ -150,6 +157,8 @@ export function createRouter(options: RouterOptions = {}) {
   let state: RouterState | undefined;
   return {
     async fetch(request: Request, env: Env, ctx?: ExecutionContext): Promise<Response> {
+      // A malformed Host (`x:abc`, `%00`, two ports, two Host headers) is the client's mistake, not ours.
+      if (requestHost(request) === null) return badRequest();
       try {
         state ??= createState(env, options);
         const now = (options.now ?? Date.now)();
@@ -163,4 +172,5 @@ export function createRouter(options: RouterOptions = {}) {
   } satisfies ExportedHandler<Env>;
 }
 
+export { Lockout } from "@miaobu/edge/lockout-object";
 export default createRouter();

@@ -1,6 +1,7 @@
 import { hasControlCharacter } from "@miaobu/rules";
 import { verifyPassword } from "@miaobu/shared";
 import { LOGIN_PATH, loginPage } from "./login-page.ts";
+import { admitGuess, type PreviewLimits } from "./preview-limit.ts";
 
 export { LOGIN_PATH };
 export const COOKIE_NAME = "__miaobu_preview";
@@ -95,9 +96,10 @@ export async function guardPreview(
   host: string,
   passwordHash: string,
   sessions: PreviewSessions,
+  limits: PreviewLimits,
 ): Promise<Response | null> {
   if (url.pathname === LOGIN_PATH && request.method === "POST") {
-    return handleLogin(request, url, host, passwordHash, sessions);
+    return handleLogin(request, url, host, passwordHash, sessions, limits);
   }
   if (await sessions.verify(request.headers.get("cookie"), host, passwordHash)) {
     return url.pathname === LOGIN_PATH ? redirect(safeNext(url.searchParams.get("next"))) : null;
@@ -113,6 +115,7 @@ async function handleLogin(
   host: string,
   passwordHash: string,
   sessions: PreviewSessions,
+  limits: PreviewLimits,
 ): Promise<Response> {
   const length = Number(request.headers.get("content-length") ?? "0");
   const type = request.headers.get("content-type") ?? "";
@@ -124,9 +127,24 @@ async function handleLogin(
   const form = new URLSearchParams(body);
   const next = safeNext(form.get("next") ?? url.searchParams.get("next"));
   const password = form.get("password") ?? "";
+  const guess = await admitGuess(limits, request, host).catch((error: unknown) => {
+    console.error("router: preview lockout failed; refusing the guess", String(error));
+    return null;
+  });
+  if (!guess) return loginPage(503, next, "Logging in is unavailable for a moment. Try again shortly.");
+  if (!guess.allowed) {
+    const seconds = guess.retryAfterSeconds;
+    const page = loginPage(429, next, `Too many attempts. Try again in ${seconds} seconds.`);
+    page.headers.set("retry-after", String(seconds));
+    return page;
+  }
   if (password === "" || !(await verifyPassword(password, passwordHash))) {
     return loginPage(401, next, "Wrong password.");
   }
+  // Forgetting the guesses is bookkeeping: the visitor gave the right password either way.
+  await guess.succeed().catch((error: unknown) => {
+    console.error("router: preview lockout reset failed", String(error));
+  });
   const cookie = await sessions.issue(host, passwordHash);
   if (!cookie) return loginPage(503, next, "Logging in is not configured on this platform.");
   const secure = url.protocol === "https:" ? "; Secure" : "";
