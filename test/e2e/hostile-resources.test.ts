@@ -131,6 +131,8 @@ fs.writeFileSync("dist/index.html", "<p>cache 1</p>");
   result.refused = 0;
   for (let i = 0; i < input.atMost && result.refused < 20; i++) {
     const child = child_process.spawn("sleep", [input.marker], { stdio: "ignore" });
+    // The build ends when the script does; its sleeps must not keep it waiting.
+    child.unref();
     child.on("error", (error) => {
       result.firstError = result.firstError || error.code;
     });
