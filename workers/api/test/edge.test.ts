@@ -89,6 +89,8 @@ describe("cookie-authenticated writes", () => {
     expect(isConsoleOrigin(origins, "http://localhost:8788")).toBe(false);
     expect(isConsoleOrigin(origins, "http://site.localhost:8787")).toBe(false);
     expect(isConsoleOrigin(origins, "https://localhost:8787")).toBe(false);
+    const everywhere = consoleOriginsOf("", "http://0.0.0.0:8787");
+    expect(isConsoleOrigin(everywhere, "http://localhost:8787")).toBe(true);
     const production = consoleOriginsOf("https://console.example.com", "https://api.example.com");
     expect(isConsoleOrigin(production, "https://console.example.com")).toBe(true);
     expect(isConsoleOrigin(production, "https://api.example.com")).toBe(true);

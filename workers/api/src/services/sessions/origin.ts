@@ -1,8 +1,10 @@
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+// A platform listening on every interface is reached from this machine by its loopback names.
+const ANY = new Set(["0.0.0.0", "[::]"]);
 
 function loopbackSpellings(origin: string): string[] {
   const url = new URL(origin);
-  if (!LOOPBACK.has(url.hostname)) return [url.origin];
+  if (!LOOPBACK.has(url.hostname) && !ANY.has(url.hostname)) return [url.origin];
   const port = url.port ? `:${url.port}` : "";
   return [...LOOPBACK].map((host) => `${url.protocol}//${host}${port}`);
 }
