@@ -1,10 +1,12 @@
 import { chown, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { AllowedHost } from "@miaobu/shared";
 import type { Storage } from "@miaobu/storage/types";
 import { type CacheStore, dependencyCacheKey, restoreDependencies, saveDependencies } from "./cache.ts";
 import { CallbackClient } from "./callback.ts";
 import { BuildFailure, cloneSource } from "./clone.ts";
 import { type DetectProgram, detectInJail } from "./detect-in-jail.ts";
+import { vetGitUrl } from "./git-policy.ts";
 import { collectOutput, hashAndCompress } from "./output.ts";
 import { killUserProcesses, type RunAs } from "./process.ts";
 import type { BuildEvent, BuildRequest } from "./protocol.ts";
@@ -25,6 +27,8 @@ export interface BuildContext {
   sandboxes: Sandboxes;
   /** The detection program jails run. */
   detect: DetectProgram;
+  /** Git hosts the operator allows on loopback or private addresses (`MIAOBU_GIT_ALLOWED_HOSTS`). */
+  gitAllowedHosts: readonly AllowedHost[];
   toolsDir: string;
   /** The dependency cache store of one build (it may use the build's callback client). */
   cacheStore: (build: { client: CallbackClient; deploymentId: string; signal: AbortSignal }) => CacheStore;
@@ -109,9 +113,11 @@ export class Build {
         `Sandbox: ${context.sandboxes.describe()}; disk ${disk === null ? "not limited (the builder is not root)" : mb(disk)}`,
       );
       const src = `${box.workspace.inside}/src`;
+      const vetted = await vetGitUrl(request.source.url, { allowedHosts: context.gitAllowedHosts });
       const commit = await step("clone", () =>
         cloneSource(request.source, src, {
           jail: box,
+          vetted,
           signal,
           log: (stream, text) => reporter.log(stream, text),
         }),

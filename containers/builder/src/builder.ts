@@ -2,6 +2,7 @@ import type { Detection } from "@miaobu/detect";
 import { Build, type BuildContext } from "./build.ts";
 import { BuildFailure, cloneSource } from "./clone.ts";
 import { detectInJail } from "./detect-in-jail.ts";
+import { vetGitUrl } from "./git-policy.ts";
 import { killUserProcesses } from "./process.ts";
 import type { BuildRequest, GitSource } from "./protocol.ts";
 import { ensureUser, isRoot } from "./sandbox/users.ts";
@@ -88,7 +89,8 @@ export class Builder {
     const jail = await sandboxes.open("analyze", user);
     try {
       const src = `${jail.workspace.inside}/src`;
-      const commit = await cloneSource(source, src, { jail, log: () => {} });
+      const vetted = await vetGitUrl(source.url, { allowedHosts: this.#context.gitAllowedHosts });
+      const commit = await cloneSource(source, src, { jail, vetted, log: () => {} });
       const project = await projectPaths(jail, source.rootDir);
       const detection = await detectInJail(jail, this.#context.detect, {
         project,

@@ -3,10 +3,12 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseAllowedHosts } from "@miaobu/shared";
 import type { Storage } from "@miaobu/storage/types";
 import type { BuildContext } from "./build.ts";
 import { Builder } from "./builder.ts";
 import { type CacheStore, LocalCacheStore } from "./cache.ts";
+import { allowedGitHosts } from "./git-policy.ts";
 import { CallbackCacheStore, TieredCacheStore } from "./remote-cache.ts";
 import { DEFAULT_LIMITS, type SandboxLimits } from "./sandbox/limits.ts";
 import { Sandboxes } from "./sandbox/sandboxes.ts";
@@ -33,6 +35,11 @@ export interface BuilderOptions {
   concurrency?: number;
   /** Prefix of the unprivileged build users when running as root (default `miaobu-build`); null never switches. */
   buildUser?: string | null;
+  /**
+   * Git hosts allowed on loopback or private addresses (`MIAOBU_GIT_ALLOWED_HOSTS`, e.g. a local `git daemon`);
+   * default: that variable of this process's environment.
+   */
+  gitAllowedHosts?: string;
   /** Disk, memory, processes and open files of each build (default `DEFAULT_LIMITS`). */
   limits?: SandboxLimits;
   /**
@@ -97,6 +104,10 @@ export async function startBuilder(options: BuilderOptions): Promise<RunningBuil
     {
       sandboxes,
       detect: { nodeBin: ownBin, cli },
+      gitAllowedHosts:
+        options.gitAllowedHosts !== undefined
+          ? parseAllowedHosts(options.gitAllowedHosts)
+          : allowedGitHosts(),
       toolsDir,
       cacheStore: cacheStores(options),
       buildUser: options.buildUser === undefined ? "miaobu-build" : options.buildUser,

@@ -31,6 +31,7 @@ beforeAll(async () => {
       BUILDER_PORT: String(port),
       BUILDER_WORK_DIR: path.join(dataDir, "work"),
       BUILDER_CACHE_DIR: path.join(dataDir, "cache"),
+      MIAOBU_GIT_ALLOWED_HOSTS: "127.0.0.1",
       // Not a secret: the machine's CA bundle, so the builder's own npm calls work behind a TLS proxy.
       ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
     },
