@@ -23,6 +23,7 @@ if (!writeTypes) {
   for (const project of [
     "packages/shared",
     "packages/detect",
+    "packages/edge",
     "containers/builder",
     "packages/rules",
     "packages/db",

@@ -210,6 +210,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           ...(await workerOptions(api, apiEntry, options.apiPort, host, {
             MIAOBU_SITES_URL: sitesUrl,
             MIAOBU_API_URL: `http://${host}:${options.apiPort}`,
+            // The API answers 503 until this administrator exists (prepareDatabase creates it after start).
+            MIAOBU_READY_ADMIN_EMAIL: ADMIN_EMAIL,
             MIAOBU_BUILDER: "url",
             BUILDER_URL: `http://${host}:${options.builderPort}`,
             // GitHub sign-in, import and webhooks appear when its OAuth app and webhook secret are configured.
