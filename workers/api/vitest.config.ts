@@ -40,6 +40,9 @@ export default defineConfig(async () => {
             GITHUB_URL: githubUrl,
             GITHUB_API_URL: githubUrl,
             GITHUB_EXAMPLES: webhookExamples(),
+            // The builds' git URL (test/build-helpers.ts) names a git daemon on loopback; nothing else is allowed,
+            // so test/git-url.test.ts sees the policy refuse 127.0.0.1 on any other port.
+            MIAOBU_GIT_ALLOWED_HOSTS: "127.0.0.1:9418",
             MIAOBU_DOH_URL: dns.dohUrl,
             TEST_DNS_MANAGEMENT_URL: dns.managementUrl,
             TEST_CLOUDFLARE_API_URL: cloudflareUrl,

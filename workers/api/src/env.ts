@@ -1,4 +1,5 @@
 import type { TokenScope } from "@miaobu/db";
+import { type AllowedHost, parseAllowedHosts } from "@miaobu/shared";
 import type { Storage } from "@miaobu/storage";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { type EdgeConfig, parseEdgeConfig } from "./edge-config.ts";
@@ -21,6 +22,8 @@ export interface Config {
   /** Largest dependency cache archive a build may store (`MIAOBU_MAX_CACHE_BYTES`). */
   maxCacheBytes: number;
   tokenTtlMs: number;
+  /** Hosts git URLs may name although they are loopback or private (`MIAOBU_GIT_ALLOWED_HOSTS`). */
+  gitAllowedHosts: AllowedHost[];
   /** Builds and their coordination (docs/builder-protocol.md). */
   builds: BuildConfig;
   /** Keys from secrets: the session JWT's HMAC key and the AES-GCM key for secrets at rest. */
@@ -145,6 +148,7 @@ export function parseConfig(env: Env): Config {
     maxBatchFiles: 1000,
     maxManifestBytes: 8 * MIB,
     maxCacheBytes: positiveInt("MIAOBU_MAX_CACHE_BYTES", env.MIAOBU_MAX_CACHE_BYTES, 500 * MIB),
+    gitAllowedHosts: parseAllowedHosts(optionalVar(env, "MIAOBU_GIT_ALLOWED_HOSTS")),
     tokenTtlMs: positiveInt("MIAOBU_TOKEN_TTL_DAYS", env.MIAOBU_TOKEN_TTL_DAYS, 90) * 24 * 60 * 60 * 1000,
     builds: parseBuildConfig(env),
     keys: parseKeyConfig(env, sites.hostname),

@@ -7,6 +7,7 @@ import { requireAuth } from "../middleware/auth.ts";
 import { analyzeRepository } from "../services/builds/analyze.ts";
 import { builderTarget } from "../services/builds/builder.ts";
 import { findProject } from "../services/projects/find.ts";
+import { checkGitUrl, checkStoredGitUrl } from "../services/projects/git-url.ts";
 import { gitUrl, projectSettings } from "../services/projects/settings.ts";
 import { jsonBody, validate } from "../validation.ts";
 import { branchName } from "./schemas.ts";
@@ -21,6 +22,7 @@ export const analyzeBody = z.strictObject({
 export const analyzeRoutes = new Hono<AppEnv>()
   .post("/analyze", requireAuth, jsonBody(), validate("json", analyzeBody), async (c) => {
     const { gitUrl: url, branch, rootDir } = c.req.valid("json");
+    checkGitUrl(c.get("deps").config, url);
     const { base, targetFor } = builderTarget(c.env, c.get("deps").config.builds);
     const analysis = await analyzeRepository(
       targetFor(`analyze-${randomBase32(12)}`),
@@ -40,6 +42,7 @@ export const analyzeRoutes = new Hono<AppEnv>()
     const { base, targetFor } = builderTarget(c.env, deps.config.builds);
     if (!project.gitUrl)
       throw new ApiError("conflict", "This project has no git repository; set gitUrl first.");
+    checkStoredGitUrl(deps.config, project.gitUrl);
     const analysis = await analyzeRepository(
       targetFor(`analyze-${randomBase32(12)}`),
       base,

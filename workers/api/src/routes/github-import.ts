@@ -11,6 +11,7 @@ import { fromGitHubError } from "../services/github/client.ts";
 import { cloneUrlFor } from "../services/github/credentials.ts";
 import { importRepository } from "../services/github/import.ts";
 import { listRepos, presentRepo } from "../services/github/repos.ts";
+import { checkGitUrl } from "../services/projects/git-url.ts";
 import { presentProject } from "../services/projects/present.ts";
 import { projectSettings } from "../services/projects/settings.ts";
 import { jsonBody, validate } from "../validation.ts";
@@ -75,6 +76,7 @@ export const githubImportRoutes = new Hono<AppEnv>()
     const { repository: fullName, branch, rootDir } = c.req.valid("json");
     const client = await clientOf(deps, userId);
     const repo = await client.repo(fullName).catch((error: unknown) => fromGitHubError(error, "repository"));
+    checkGitUrl(deps.config, repo.clone_url, "repository");
     const url = await cloneUrlFor(deps, { gitUrl: repo.clone_url, githubRepoId: repo.id, ownerId: userId });
     const { base, targetFor } = builderTarget(c.env, deps.config.builds);
     const analysis = await analyzeRepository(

@@ -6,6 +6,7 @@ import { requireAuth } from "../middleware/auth.ts";
 import { createProject } from "../services/projects/create.ts";
 import { deleteProject } from "../services/projects/delete.ts";
 import { findProject } from "../services/projects/find.ts";
+import { checkGitUrl } from "../services/projects/git-url.ts";
 import { listProjects } from "../services/projects/list.ts";
 import { presentProject } from "../services/projects/present.ts";
 import { projectSettings, projectSettingsSchema } from "../services/projects/settings.ts";
@@ -29,7 +30,9 @@ export const projectListQuery = z.strictObject({
 export const projectRoutes = new Hono<AppEnv>()
   .post("/", requireAuth, jsonBody(), validate("json", createBody), async (c) => {
     const deps = c.get("deps");
-    const row = await createProject(deps, c.get("user").id, c.req.valid("json"));
+    const body = c.req.valid("json");
+    checkGitUrl(deps.config, body.gitUrl);
+    const row = await createProject(deps, c.get("user").id, body);
     return c.json({ project: presentProject(deps.config, row) }, 201);
   })
   .get("/", requireAuth, validate("query", projectListQuery), async (c) => {
@@ -44,7 +47,9 @@ export const projectRoutes = new Hono<AppEnv>()
   })
   .patch("/:project", requireAuth, jsonBody(), validate("json", updateBody), async (c) => {
     const deps = c.get("deps");
-    const row = await updateProject(deps, c.get("user").id, c.req.param("project"), c.req.valid("json"));
+    const body = c.req.valid("json");
+    checkGitUrl(deps.config, body.gitUrl);
+    const row = await updateProject(deps, c.get("user").id, c.req.param("project"), body);
     return c.json({ project: presentProject(deps.config, row) });
   })
   .delete("/:project", requireAuth, async (c) => {

@@ -4,6 +4,7 @@ import type { Deps } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
 import { newDeploymentRow } from "../deployments/new-row.ts";
 import type { DeploymentRow } from "../deployments/present.ts";
+import { checkStoredGitUrl } from "../projects/git-url.ts";
 import type { ProjectRow } from "../projects/present.ts";
 import type { Scheduler } from "./clients.ts";
 import { enterPhase } from "./phases.ts";
@@ -29,9 +30,12 @@ export interface TriggerGate {
 /** Admits every trigger, until rate limiting arrives. */
 export const openGate: TriggerGate = { admit: async () => {} };
 
-/** Writes a `queued` build deployment and hands it to the project's coordinator. 409 without a git URL. */
+/**
+ * Writes a `queued` build deployment and hands it to the project's coordinator. 409 without a git URL, or
+ * with one the git URL policy now refuses (stored before it).
+ */
 export async function triggerBuild(
-  deps: Pick<Deps, "db" | "now"> & { scheduler: Scheduler; gate: TriggerGate },
+  deps: Pick<Deps, "db" | "now" | "config"> & { scheduler: Scheduler; gate: TriggerGate },
   project: ProjectRow,
   input: TriggerInput,
 ): Promise<DeploymentRow> {
@@ -41,6 +45,7 @@ export async function triggerBuild(
       "The project has no git repository to build; set one with `PATCH /api/v1/projects/:project` { gitUrl }.",
     );
   }
+  checkStoredGitUrl(deps.config, project.gitUrl);
   await deps.gate.admit(project);
   const at = deps.now();
   const row = newDeploymentRow(project, at, {

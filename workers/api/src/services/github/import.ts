@@ -4,6 +4,7 @@ import type { Deps } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
 import { envKeyProblem, MAX_ENV_VALUE_BYTES, MAX_ENV_VARS, setEnvVar } from "../env/vars.ts";
 import { createProject } from "../projects/create.ts";
+import { checkGitUrl } from "../projects/git-url.ts";
 import type { ProjectRow } from "../projects/present.ts";
 import type { ProjectSettingsInput } from "../projects/settings.ts";
 import { clientOf } from "./accounts.ts";
@@ -81,6 +82,8 @@ export async function importRepository(
   const repo = await client
     .repo(input.repository)
     .catch((error: unknown) => fromGitHubError(error, "repository"));
+  // GitHub Enterprise Server on a private network must be allowed like any other git host.
+  checkGitUrl(deps.config, repo.clone_url, "repository");
   const { repository: _r, name, env, forkPullRequests, webhook: wantHook, ...settings } = input;
   const project = await createProject(
     deps,

@@ -70,7 +70,7 @@ export interface WebhookOutcome {
   deployments: string[];
 }
 
-export interface WebhookDeps extends Pick<Deps, "db" | "now"> {
+export interface WebhookDeps extends Pick<Deps, "db" | "now" | "config"> {
   scheduler: Scheduler;
   /** The per-project deploy-trigger limit. */
   gate: TriggerGate;

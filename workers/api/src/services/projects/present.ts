@@ -1,5 +1,5 @@
 import type { projects } from "@miaobu/db";
-import { productionHost } from "@miaobu/shared";
+import { productionHost, redactGitUrl } from "@miaobu/shared";
 import { type Config, siteUrl } from "../../env.ts";
 
 export type ProjectRow = typeof projects.$inferSelect;
@@ -12,7 +12,8 @@ export function presentProject(config: Config, row: ProjectRow) {
     productionBranch: row.productionBranch,
     productionDeploymentId: row.productionDeploymentId,
     productionUrl: siteUrl(config, productionHost(row.slug, config.sitesBase)),
-    gitUrl: row.gitUrl,
+    // A URL stored before credentials were refused keeps them in the row, never in an answer.
+    gitUrl: row.gitUrl === null ? null : redactGitUrl(row.gitUrl),
     rootDir: row.rootDir,
     framework: row.framework,
     installCommand: row.installCommand,
