@@ -10,14 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GitServer } from "../../containers/builder/test/harness.ts";
 import { SECRET_FILES } from "../../scripts/secrets.ts";
 import { expectSiteBody, loginAdmin, startTestPlatform, type TestPlatform } from "../support/platform.ts";
-import {
-  createProject,
-  deployedResult,
-  describeBuild,
-  type FinishedBuild,
-  finishedBuild,
-  triggerBuild,
-} from "./hostile/builds.ts";
+import { createProject, deployedResult, describeBuild, StartedBuilds } from "./hostile/builds.ts";
 import { nonce, rootOnlyFolder, startSentinel } from "./hostile/host.ts";
 import { attackRepo, type CommitSpec, commitRepo, packageJson, plainSite } from "./hostile/repos.ts";
 
@@ -25,7 +18,7 @@ const asRoot = process.getuid?.() === 0;
 let t: TestPlatform;
 const git = new GitServer();
 const run = nonce();
-const builds = new Map<string, Promise<FinishedBuild>>();
+const builds = new StartedBuilds(() => t, git);
 let builderSecret = "";
 let adminToken = "";
 let rootOnly: ReturnType<typeof rootOnlyFolder>;
@@ -53,22 +46,6 @@ function platformFiles(dataDir: string): string[] {
   return files;
 }
 
-/** Commits `spec` as repository `name`, creates the project and starts its build. */
-async function startBuild(name: string, spec: CommitSpec): Promise<void> {
-  await commitRepo(git, name, spec, `hostile: ${name}`);
-  await createProject(t, name, git.url(name));
-  const id = await triggerBuild(t, name);
-  const done = finishedBuild(t, id);
-  done.catch(() => undefined); // Awaited by its test; a rejection must not surface before then.
-  builds.set(name, done);
-}
-
-function buildOf(name: string): Promise<FinishedBuild> {
-  const build = builds.get(name);
-  if (!build) throw new Error(`no build of ${name} was started`);
-  return build;
-}
-
 interface Attempt {
   ok: boolean;
   error?: string;
@@ -92,7 +69,7 @@ describe.skipIf(!asRoot)(
       rootOnly = rootOnlyFolder("root-files");
       sentinel = startSentinel(sentinelMarker, sentinelEnv);
 
-      await startBuild(
+      await builds.start(
         "hostile-data-folder",
         attackRepo(
           "hostile-data-folder",
@@ -107,7 +84,7 @@ describe.skipIf(!asRoot)(
   }`,
         ),
       );
-      await startBuild(
+      await builds.start(
         "hostile-proc",
         attackRepo(
           "hostile-proc",
@@ -122,7 +99,7 @@ describe.skipIf(!asRoot)(
   }`,
         ),
       );
-      await startBuild(
+      await builds.start(
         "hostile-root-files",
         attackRepo(
           "hostile-root-files",
@@ -134,16 +111,16 @@ describe.skipIf(!asRoot)(
         ),
       );
       const site = (name: string) => plainSite(name, "<p>detected</p>");
-      await startBuild("hostile-nvmrc", { ...site("hostile-nvmrc"), links: { ".nvmrc": "/etc/shadow" } });
-      await startBuild("hostile-node-version", {
+      await builds.start("hostile-nvmrc", { ...site("hostile-nvmrc"), links: { ".nvmrc": "/etc/shadow" } });
+      await builds.start("hostile-node-version", {
         ...site("hostile-node-version"),
         links: { ".node-version": "/proc/self/environ" },
       });
-      await startBuild("hostile-package-json", {
+      await builds.start("hostile-package-json", {
         files: { "build.js": site("x").files?.["build.js"] ?? "" },
         links: { "package.json": builderSecretFile() },
       });
-      await startBuild(
+      await builds.start(
         "hostile-stray-writes",
         attackRepo(
           "hostile-stray-writes",
@@ -152,7 +129,7 @@ describe.skipIf(!asRoot)(
   for (const file of input.paths) result.writes[file] = attempt(() => fs.writeFileSync(file, "left by a build"));`,
         ),
       );
-      await startBuild("hostile-npm-install", {
+      await builds.start("hostile-npm-install", {
         files: {
           "package.json": packageJson("hostile-npm-install", { "is-number": "7.0.0" }),
           "package-lock.json": IS_NUMBER_LOCK,
@@ -170,7 +147,7 @@ describe.skipIf(!asRoot)(
     });
 
     it("a build can neither list the data folder nor read its D1, R2, Durable Object, secret or token files", async () => {
-      const build = await buildOf("hostile-data-folder");
+      const build = await builds.of("hostile-data-folder");
       const result = await deployedResult<{
         listing: Attempt;
         stateListing: Attempt;
@@ -191,7 +168,7 @@ describe.skipIf(!asRoot)(
     }, 300_000);
 
     it("no process a build can see holds a platform secret, and it sees only its own processes", async () => {
-      const build = await buildOf("hostile-proc");
+      const build = await builds.of("hostile-proc");
       const result = await deployedResult<{
         processes: { pid: number; cmdline: string | null; environ: string | null }[];
       }>(t, "hostile-proc", build);
@@ -228,7 +205,7 @@ describe.skipIf(!asRoot)(
     }, 300_000);
 
     it("a build cannot read /etc/shadow, a root-only file, or list a root-only folder or /root", async () => {
-      const build = await buildOf("hostile-root-files");
+      const build = await builds.of("hostile-root-files");
       const result = await deployedResult<Record<string, Attempt>>(t, "hostile-root-files", build);
       for (const what of ["shadow", "rootFile", "rootFolder", "rootHome"])
         expect(result[what]?.ok, `${what}: ${JSON.stringify(result[what])}`).toBe(false);
@@ -241,7 +218,7 @@ describe.skipIf(!asRoot)(
         .filter((line) => line.includes(":"))
         .map((line) => `${line.split(":").slice(0, 2).join(":")}:`);
       for (const name of ["hostile-nvmrc", "hostile-node-version", "hostile-package-json"]) {
-        const build = await buildOf(name);
+        const build = await builds.of(name);
         const seen = `${build.errorMessage ?? ""}\n${build.log}`;
         expect(build.log.length, `${name} has no log`).toBeGreaterThan(0);
         expect(
@@ -256,14 +233,14 @@ describe.skipIf(!asRoot)(
     }, 300_000);
 
     it("files a build writes to /tmp, /var/tmp or /dev/shm do not outlive it on the host", async () => {
-      const build = await buildOf("hostile-stray-writes");
+      const build = await builds.of("hostile-stray-writes");
       expect(["ready", "failed"], describeBuild(build)).toContain(build.status);
       const left = strayWrites.filter((file) => statSync(file, { throwIfNoEntry: false }) !== undefined);
       expect(left, "files the build left on the host").toEqual([]);
     }, 300_000);
 
     it("a build may still install a real dependency from the npm registry and deploy a site", async () => {
-      const build = await buildOf("hostile-npm-install");
+      const build = await builds.of("hostile-npm-install");
       expect(build.status, describeBuild(build)).toBe("ready");
       expect(build.log).toMatch(/npm install/);
       await expectSiteBody(t, "hostile-npm-install.localhost", "/", "<p>is-number says true</p>");

@@ -12,15 +12,7 @@ import {
   startTestPlatform,
   type TestPlatform,
 } from "../support/platform.ts";
-import {
-  buildOnce,
-  createProject,
-  deployedResult,
-  describeBuild,
-  type FinishedBuild,
-  finishedBuild,
-  triggerBuild,
-} from "./hostile/builds.ts";
+import { buildOnce, createProject, deployedResult, describeBuild, StartedBuilds } from "./hostile/builds.ts";
 import {
   filesTakingAtLeast,
   killProcessesWith,
@@ -45,25 +37,12 @@ const run = nonce();
 // `sleep` takes only numbers, so the fork bomb's marker is a duration of its own.
 const forkMarker = `30.000${Number.parseInt(run, 16) % 1_000_000_000}`;
 const leftMarker = `hostile-left-${run}`;
-const builds = new Map<string, Promise<FinishedBuild>>();
+const builds = new StartedBuilds(() => t, git);
+const startFiles = (name: string, files: Record<string, string>, rootDir?: string) =>
+  builds.start(name, { files }, rootDir);
 const savedEnv = { disk: process.env.BUILDER_DISK_MB, processes: process.env.BUILDER_PROCESSES };
 let cacheTarget: ReturnType<typeof rootOnlyFolder>;
 let cacheTargetBefore: Record<string, string>;
-
-/** Commits the repository, creates the project and starts its build (awaited by its test). */
-async function startBuild(name: string, files: Record<string, string>, rootDir?: string): Promise<void> {
-  await commitRepo(git, name, { files }, `hostile: ${name}`);
-  await createProject(t, name, git.url(name), rootDir);
-  const done = finishedBuild(t, await triggerBuild(t, name));
-  done.catch(() => undefined); // Awaited by its test; a rejection must not surface before then.
-  builds.set(name, done);
-}
-
-function buildOf(name: string): Promise<FinishedBuild> {
-  const build = builds.get(name);
-  if (!build) throw new Error(`no build of ${name} was started`);
-  return build;
-}
 
 /** The same bytes at the repository root and in app/: after app/ becomes a link, the root one keys the cache. */
 const EMPTY_LOCK = `${JSON.stringify({ name: "hostile-cache", lockfileVersion: 3, requires: true, packages: { "": { name: "hostile-cache" } } }, null, 2)}\n`;
@@ -82,7 +61,7 @@ describe.skipIf(!asRoot)(
       writeFileSync(path.join(cacheTarget.dir, "package.json"), packageJson("root-only"), { mode: 0o644 });
       cacheTargetBefore = snapshotTree(cacheTarget.dir);
 
-      await startBuild(
+      await startFiles(
         "hostile-cache",
         {
           "package-lock.json": EMPTY_LOCK,
@@ -97,7 +76,7 @@ fs.writeFileSync("dist/index.html", "<p>cache 1</p>");
         },
         "app",
       );
-      await startBuild(
+      await startFiles(
         "hostile-disk",
         attackRepo(
           "hostile-disk",
@@ -122,7 +101,7 @@ fs.writeFileSync("dist/index.html", "<p>cache 1</p>");
   result.writtenMb = written;`,
         ).files ?? {},
       );
-      await startBuild(
+      await startFiles(
         "hostile-fork",
         attackRepo(
           "hostile-fork",
@@ -143,7 +122,7 @@ fs.writeFileSync("dist/index.html", "<p>cache 1</p>");
   console.log(\`started \${result.spawned} processes, refused \${result.refused} (\${result.firstError})\`);`,
         ).files ?? {},
       );
-      await startBuild(
+      await startFiles(
         "hostile-left-behind",
         attackRepo(
           "hostile-left-behind",
@@ -176,7 +155,7 @@ fs.writeFileSync("dist/index.html", "<p>cache 1</p>");
     });
 
     it("a root dir that becomes a link never lets the cache write to, or delete from, the folder it points to", async () => {
-      const first = await buildOf("hostile-cache");
+      const first = await builds.of("hostile-cache");
       expect(first.status, describeBuild(first)).toBe("ready");
       expect(first.log, "the attack needs build 1 to save node_modules as the cache").toMatch(
         /Saved the dependency cache/,
@@ -196,7 +175,7 @@ fs.writeFileSync("dist/index.html", "<p>cache 1</p>");
     }, 300_000);
 
     it("a build that fills its disk fails, saying so, and leaves nothing on the host's disk", async () => {
-      const build = await buildOf("hostile-disk");
+      const build = await builds.of("hostile-disk");
       expect(build.status, describeBuild(build)).toBe("failed");
       expect(build.errorMessage, "the error names the disk limit").toMatch(/disk|no space/i);
       // The builder's folders: in the data folder, or (as root) a folder of /tmp named after it.
@@ -213,7 +192,7 @@ fs.writeFileSync("dist/index.html", "<p>cache 1</p>");
     }, 300_000);
 
     it(`a fork bomb is held to BUILDER_PROCESSES (${PROCESSES}) and none of its processes outlives the build`, async () => {
-      const build = await buildOf("hostile-fork");
+      const build = await builds.of("hostile-fork");
       expect(["ready", "failed"], describeBuild(build)).toContain(build.status);
       if (build.status === "failed") {
         expect(build.errorMessage, "the error names the process limit").toMatch(/process/i);
@@ -226,13 +205,13 @@ fs.writeFileSync("dist/index.html", "<p>cache 1</p>");
     }, 300_000);
 
     it("no process a build starts (setsid, detached, backgrounded) is left running once it is ready", async () => {
-      const build = await buildOf("hostile-left-behind");
+      const build = await builds.of("hostile-left-behind");
       expect(build.status, describeBuild(build)).toBe("ready");
       expect(await processesLeftWith(leftMarker)).toEqual([]);
     }, 300_000);
 
     it("after the disk and fork attacks the platform is healthy and builds the next site", async () => {
-      await Promise.all([buildOf("hostile-disk"), buildOf("hostile-fork")]);
+      await Promise.all([builds.of("hostile-disk"), builds.of("hostile-fork")]);
       const health = await fetch(`${t.platform.apiUrl}/healthz`);
       expect(health.status).toBe(200);
       await commitRepo(git, "after-attacks", plainSite("after-attacks", "<p>still building</p>"), "plain");

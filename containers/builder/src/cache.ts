@@ -86,30 +86,14 @@ export async function restoreDependencies(
     if (!(await store.get(key, file))) return { hit: false, bytes: 0 };
     const { size } = await stat(file);
     const archive = await open(file, "r");
-    const errors: string[] = [];
     try {
-      const result = await jail.run({
-        command: "tar",
-        args: ["--gzip", "-x", "-f", "-", "--no-same-owner"],
-        cwd: project.inside,
-        env: { PATH: "/usr/bin:/bin" },
-        network: "none",
+      await inProject(jail, project, signal, ["tar", "--gzip", "-x", "-f", "-", "--no-same-owner"], {
         stdin: archive.fd,
-        signal,
-        onLine: (_stream, text) => errors.push(text),
-      });
-      if (result.code !== 0) {
+      }).catch(async (error: unknown) => {
         // A half-extracted tree would be worse than none: the install starts clean instead.
-        await jail.run({
-          command: "rm",
-          args: ["-rf", "--", ...CACHED_FOLDERS],
-          cwd: project.inside,
-          env: { PATH: "/usr/bin:/bin" },
-          network: "none",
-          signal,
-        });
-        throw new Error(`tar exited with ${result.code}: ${errors.slice(-3).join(" ")}`);
-      }
+        await inProject(jail, project, signal, ["rm", "-rf", "--", ...CACHED_FOLDERS]);
+        throw error;
+      });
     } finally {
       await archive.close();
     }
@@ -137,19 +121,10 @@ export async function saveDependencies(
   if (present.length === 0) return 0;
   const file = path.join(jail.workspace.private, "save.tar.gz");
   const archive = await open(file, "wx", 0o600);
-  const errors: string[] = [];
   try {
-    const result = await jail.run({
-      command: "tar",
-      args: ["--gzip", "-c", "-f", "-", "--", ...present],
-      cwd: project.inside,
-      env: { PATH: "/usr/bin:/bin" },
-      network: "none",
+    await inProject(jail, project, signal, ["tar", "--gzip", "-c", "-f", "-", "--", ...present], {
       stdout: archive.fd,
-      signal,
-      onLine: (_stream, text) => errors.push(text),
     });
-    if (result.code !== 0) throw new Error(`tar exited with ${result.code}: ${errors.slice(-3).join(" ")}`);
   } finally {
     await archive.close();
   }
@@ -160,4 +135,27 @@ export async function saveDependencies(
   } finally {
     await rm(file, { force: true });
   }
+}
+
+/** Runs a system program in the project folder of the jail, with no network; throws with its last words. */
+async function inProject(
+  jail: Jail,
+  project: ProjectPaths,
+  signal: AbortSignal,
+  [command = "", ...args]: string[],
+  io: { stdin?: number; stdout?: number } = {},
+): Promise<void> {
+  const errors: string[] = [];
+  const result = await jail.run({
+    command,
+    args,
+    cwd: project.inside,
+    env: { PATH: "/usr/bin:/bin" },
+    network: "none",
+    signal,
+    onLine: (_stream, text) => errors.push(text),
+    ...io,
+  });
+  if (result.code !== 0)
+    throw new Error(`${command} exited with ${result.code}: ${errors.slice(-3).join(" ").trim()}`);
 }

@@ -85,6 +85,16 @@ export function supervise(
   });
 }
 
+/** True while a process exists (one of another user counts too). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** Kills every process of a group; a group already gone is fine. */
 export function killProcessGroup(pgid: number): void {
   try {

@@ -5,19 +5,11 @@
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { processAlive } from "./process.ts";
 
 const LOCK_DIR = path.join(os.tmpdir(), "miaobu-build-users");
 const MAX_USERS = 64;
 const leased = new Map<number, string>();
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function tryLock(file: string): boolean {
   try {
@@ -27,7 +19,7 @@ function tryLock(file: string): boolean {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
   const owner = Number(readFileSync(file, "utf8").trim());
-  if (Number.isInteger(owner) && owner > 0 && alive(owner)) return false;
+  if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) return false;
   // A dead builder's lease: take it over (unlink, then create exclusively, so only one taker wins).
   try {
     unlinkSync(file);

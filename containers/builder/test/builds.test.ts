@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { processesRunning } from "../../../test/support/processes.ts";
 import { type RunningBuilder, startBuilder } from "../src/index.ts";
 import { processesOf } from "../src/process.ts";
 import { FakeApi } from "./fake-api.ts";
@@ -192,14 +193,14 @@ describe("cancellation", () => {
     let pids: number[] = [];
     for (let i = 0; i < 200 && pids.length < 2; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      pids = await hostPids(/^sleep\0(601|602)\0/);
+      pids = [...processesRunning("sleep 601"), ...processesRunning("sleep 602")];
     }
     expect(pids).toHaveLength(2);
     expect((await call(builder.url, secret, "DELETE", `/builds/${request.deploymentId}`)).status).toBe(202);
     const record = await api.finished(request.deploymentId, 10_000);
     expect(record.events.at(-1)?.status).toBe("canceled");
     for (const pid of pids) expect(existsSync(`/proc/${pid}`) && !isZombie(pid)).toBe(false);
-    expect(await hostPids(/^sleep\0(601|602|603)\0/)).toEqual([]);
+    expect(["sleep 601", "sleep 602", "sleep 603"].flatMap(processesRunning)).toEqual([]);
     if (process.getuid?.() === 0) {
       // The build user (leased per slot, so not always miaobu-build-0) has nothing left running.
       const uid = Number(/uid=(\d+)/.exec(api.logText(request.deploymentId))?.[1]);
@@ -248,15 +249,4 @@ function isZombie(pid: number): boolean {
   } catch {
     return true;
   }
-}
-
-/** Live processes of this machine whose NUL-separated command line matches. */
-async function hostPids(pattern: RegExp): Promise<number[]> {
-  const out: number[] = [];
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const cmdline = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
-    if (pattern.test(cmdline) && !isZombie(Number(name))) out.push(Number(name));
-  }
-  return out;
 }

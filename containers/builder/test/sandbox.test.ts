@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:net";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { processesRunning } from "../../../test/support/processes.ts";
 import type { RunAs } from "../src/process.ts";
 import type { Jail, NetworkMode } from "../src/sandbox/jail.ts";
 import { DEFAULT_LIMITS } from "../src/sandbox/limits.ts";
@@ -124,12 +125,13 @@ describe.skipIf(!asRoot)("the build jail", () => {
   it("leaves no process running when a step ends, even one that left its session", async () => {
     const marker = `${600 + Math.floor(Math.random() * 300)}`;
     await inJail(`setsid sleep ${marker} & nohup sleep ${marker} >/dev/null 2>&1 & echo started`);
-    expect(await hostProcesses(`sleep\0${marker}\0`)).toEqual([]);
+    expect(processesRunning(`sleep ${marker}`)).toEqual([]);
   });
 
   it("cannot start more processes than its limit (a fork bomb fails)", async () => {
+    const bombMarker = `30.${randomBytes(3).readUIntBE(0, 3)}`;
     const bomb = `const { spawn } = require("node:child_process"); let started = 0;
-for (let i = 0; i < 200; i++) { const c = spawn("sleep", ["30"]); c.on("error", () => {}); if (c.pid) started++; }
+for (let i = 0; i < 200; i++) { const c = spawn("sleep", ["${bombMarker}"]); c.on("error", () => {}); if (c.pid) started++; }
 console.log("started=" + started); process.exit(0);`;
     let hit = false;
     const { out } = await inJail(`node -e '${bomb}'`, "none", async (jail) => {
@@ -139,7 +141,7 @@ console.log("started=" + started); process.exit(0);`;
     const started = Number(/started=(\d+)/.exec(out)?.[1]);
     expect(started).toBeGreaterThan(10);
     expect(started).toBeLessThan(64);
-    expect(await hostProcesses("sleep\u000030\u0000")).toEqual([]);
+    expect(processesRunning(`sleep ${bombMarker}`)).toEqual([]);
   });
 
   it("is killed when it uses more memory than its limit", async () => {
@@ -188,15 +190,3 @@ require("node:dns").lookup("registry.npmjs.org", (e, a) => console.log("dns", e 
     expect(out).toContain("dns ok");
   });
 });
-
-/** Live processes of this machine whose NUL-separated command line contains `needle`. */
-async function hostProcesses(needle: string): Promise<number[]> {
-  const out: number[] = [];
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const cmdline = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
-    const status = await readFile(`/proc/${name}/status`, "utf8").catch(() => "");
-    if (cmdline.includes(needle) && !/^State:\s+Z/m.test(status)) out.push(Number(name));
-  }
-  return out;
-}

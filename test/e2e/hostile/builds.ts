@@ -1,5 +1,7 @@
 // Drives builds of hostile repositories through the real API and CLI, and reads what they left behind.
+import type { GitServer } from "../../../containers/builder/test/harness.ts";
 import { getSite, runCli, savedToken, type TestPlatform } from "../../support/platform.ts";
+import { type CommitSpec, commitRepo } from "./repos.ts";
 
 /** How a build ended, as its owner sees it. */
 export interface FinishedBuild {
@@ -74,5 +76,34 @@ export async function deployedResult<T>(t: TestPlatform, project: string, build:
     if (res.status === 200) return JSON.parse(res.body) as T;
     if (Date.now() > deadline) throw new Error(`${project}/result.json answered ${res.status}: ${res.body}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Builds started up front (so they run while others are checked), each awaited by the test that checks it. */
+export class StartedBuilds {
+  readonly #builds = new Map<string, Promise<FinishedBuild>>();
+  readonly #platform: () => TestPlatform;
+  readonly #git: GitServer;
+
+  /** `platform` is read when a build starts: suites make their platform in `beforeAll`. */
+  constructor(platform: () => TestPlatform, git: GitServer) {
+    this.#platform = platform;
+    this.#git = git;
+  }
+
+  /** Commits `spec` as repository `name`, creates the project (in `rootDir`) and starts its build. */
+  async start(name: string, spec: CommitSpec, rootDir?: string): Promise<void> {
+    const t = this.#platform();
+    await commitRepo(this.#git, name, spec, `hostile: ${name}`);
+    await createProject(t, name, this.#git.url(name), rootDir);
+    const done = finishedBuild(t, await triggerBuild(t, name));
+    done.catch(() => undefined); // Awaited by its test; a rejection must not surface before then.
+    this.#builds.set(name, done);
+  }
+
+  of(name: string): Promise<FinishedBuild> {
+    const build = this.#builds.get(name);
+    if (!build) throw new Error(`no build of ${name} was started`);
+    return build;
   }
 }

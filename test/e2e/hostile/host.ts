@@ -4,26 +4,13 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { processesWith } from "../../support/processes.ts";
+
+export { processesWith };
 
 /** A marker unique to this run, safe in file names and command lines. */
 export function nonce(): string {
   return randomBytes(6).toString("hex");
-}
-
-/** Host processes whose command line contains `marker`. */
-export function processesWith(marker: string): { pid: number; cmdline: string }[] {
-  const found: { pid: number; cmdline: string }[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    let cmdline: string;
-    try {
-      cmdline = readFileSync(`/proc/${name}/cmdline`, "latin1").replaceAll("\0", " ");
-    } catch {
-      continue; // Gone meanwhile.
-    }
-    if (cmdline.includes(marker)) found.push({ pid: Number(name), cmdline });
-  }
-  return found;
 }
 
 /**

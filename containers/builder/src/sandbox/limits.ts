@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { processAlive } from "../process.ts";
 
 export interface SandboxLimits {
   /** Size of the build's work filesystem (checkout, HOME, /tmp). */
@@ -167,18 +168,9 @@ export async function removeStaleCgroups(): Promise<void> {
   for (const parent of parents) {
     for (const name of await readdir(parent).catch(() => [] as string[])) {
       const pid = Number(/-(\d+)$/.exec(name)?.[1]);
-      if (!pid || pidAlive(pid)) continue;
+      if (!pid || processAlive(pid)) continue;
       await rmdir(path.join(parent, name)).catch(() => undefined);
     }
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
