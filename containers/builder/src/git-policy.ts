@@ -26,6 +26,7 @@ import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import {
   type AllowedHost,
+  classifyAddress,
   GIT_ALLOWED_HOSTS_VARIABLE,
   GIT_CREDENTIALS_PROBLEM,
   type GitUrl,
@@ -85,7 +86,9 @@ export async function vetGitUrl(raw: string, options: VetOptions): Promise<Vette
   if (first.scheme === "git") {
     if (first.hasUserinfo) throw new BuildFailure(GIT_CREDENTIALS_PROBLEM);
     if (isHostAllowed(first.host, first.port, allowed)) return result(first.href, []);
-    const addresses = await vettedAddresses(first, allowed, lookup, null);
+    // git reads `0x7f000001` or `127.1` as inet_aton does; it gets the address as vetted, spelled plainly.
+    const literal = classifyAddress(first.host)?.address;
+    const addresses = literal ? [literal] : await vettedAddresses(first, allowed, lookup, null);
     const url = new URL(first.href);
     if (addresses) url.hostname = bracketed(preferIPv4(addresses));
     return result(url.href, []);
@@ -148,8 +151,7 @@ async function vettedAddresses(
   lookup: Lookup,
   from: string | null,
 ): Promise<string[] | null> {
-  const host = url.host.replace(/^\[|\]$/g, "");
-  if (isIP(host) !== 0) return null;
+  if (classifyAddress(url.host)) return null;
   let addresses: string[];
   try {
     addresses = await lookup(url.host);

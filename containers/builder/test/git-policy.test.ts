@@ -92,6 +92,13 @@ describe("vetGitUrl without the network", () => {
     expect(six.url).toBe("git://[2606:4700::1]/r.git");
   });
 
+  it("gives git a public address literal spelled plainly, without resolving it", async () => {
+    const lookup = fakeLookup({});
+    const vetted = await vetGitUrl("git://0x08080808/r.git", { allowedHosts: [], lookup });
+    expect(vetted.url).toBe("git://8.8.8.8/r.git");
+    expect(lookup.asked).toEqual([]);
+  });
+
   it("leaves allowed hosts alone", async () => {
     const allowedHosts = allowedGitHosts({ MIAOBU_GIT_ALLOWED_HOSTS: "127.0.0.1:9418,localhost" });
     expect(await vetGitUrl("git://127.0.0.1:9418/site.git", { allowedHosts, lookup: noNetwork })).toEqual({
