@@ -54,6 +54,7 @@ async function inJail(
   script: string,
   network: NetworkMode = "none",
   after?: (jail: Jail) => Promise<void>,
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; out: string }> {
   const jail = await sandboxes.open("slot-t", user);
   const lines: string[] = [];
@@ -62,7 +63,7 @@ async function inJail(
       command: "sh",
       args: ["-c", script],
       cwd: "/build/src",
-      env: { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: "/build/home" },
+      env: { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: "/build/home", ...env },
       network,
       onLine: (_stream, text) => lines.push(text),
     });
@@ -82,6 +83,13 @@ describe.skipIf(!asRoot)("the build jail", () => {
     expect(out).not.toContain(secret);
     expect(out).not.toMatch(/^root:/m);
     expect(out).toMatch(/No such file/);
+  });
+
+  it("gives a project's variables to the step only, never to the programs that run as root before it", async () => {
+    // LD_PRELOAD would run the project's code as root in them; LD_DEBUG shows who loads libraries.
+    const { out } = await inJail("/usr/bin/true", "none", undefined, { LD_DEBUG: "libs" });
+    expect(out).toMatch(/calling init|find library/);
+    expect(out).not.toMatch(/prlimit|setpriv|bwrap/);
   });
 
   it("sees only its own processes, as an unprivileged user with no capabilities", async () => {

@@ -79,6 +79,11 @@ export class Jail {
     }
     const jailed = [
       mode.layout.bwrap,
+      // The step's environment reaches bwrap through a pipe, never through the environment of the programs
+      // that run as root before it (a project's LD_PRELOAD would run its code as root) nor a command line
+      // (other users of the host can read those).
+      "--args",
+      "5",
       ...this.#bwrapArgs(mode.layout, step),
       "--info-fd",
       "3",
@@ -104,12 +109,13 @@ export class Jail {
       procs.length > 0 ? ["/bin/sh", "-c", JOIN_CGROUP, "sh", ...procs, "--", ...limited] : limited;
     const child = spawn(command, args, {
       cwd: "/",
-      env: step.env,
+      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
       detached: true,
-      stdio: [step.stdin ?? "ignore", step.stdout ?? "pipe", "pipe", "pipe", "pipe"],
+      stdio: [step.stdin ?? "ignore", step.stdout ?? "pipe", "pipe", "pipe", "pipe", "pipe"],
     });
-    // bwrap closes its info and block pipes when it is done with them; that is not an error.
-    for (const pipe of [child.stdio[3], child.stdio[4]]) pipe?.on("error", () => undefined);
+    // bwrap closes its pipes when it is done with them; that is not an error.
+    for (const pipe of child.stdio.slice(3)) pipe?.on("error", () => undefined);
+    (child.stdio.at(5) as Writable | null | undefined)?.end(environmentArgs(step.env));
     const done = supervise(child, {
       ...(step.signal ? { signal: step.signal } : {}),
       ...(step.onLine ? { onLine: step.onLine } : {}),
@@ -200,6 +206,12 @@ export class Jail {
       ...(step.onLine ? { onLine: step.onLine } : {}),
     });
   }
+}
+
+/** bwrap's `--args` form of an environment: NUL-separated `--clearenv`, then `--setenv NAME VALUE` each. */
+function environmentArgs(env: Record<string, string>): string {
+  const args = ["--clearenv", ...Object.entries(env).flatMap(([name, value]) => ["--setenv", name, value])];
+  return `${args.join("\0")}\0`;
 }
 
 /** Writes its own pid into each `cgroup.procs` file given before `--`, then runs the rest. */

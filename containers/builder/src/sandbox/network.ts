@@ -51,6 +51,10 @@ export async function attachNetwork(pid: number, routesFile: string): Promise<Ja
       "--configure",
       "--mtu=65520",
       "--disable-host-loopback",
+      // slirp4netns runs as root and parses the jail's packets: it confines itself (own mount namespace,
+      // no capabilities, a seccomp filter) once the tap device is up.
+      "--enable-sandbox",
+      "--enable-seccomp",
       "--ready-fd=3",
       // By path: slirp4netns 1.2 given a pid fails setns into a namespace owned by another user namespace.
       "--netns-type=path",
