@@ -10,6 +10,7 @@ import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { Agent, fetch as undiciFetch } from "undici";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { builderBase, pick, startBuilderProcess } from "./builder-process.ts";
+import { type ClientAddressProxy, startClientAddressProxy } from "./client-address-proxy.ts";
 import { ADMIN_EMAIL, type D1, prepareDatabase } from "./database.ts";
 import { installSecrets, refuseDevValues } from "./secrets.ts";
 
@@ -207,7 +208,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       handleStructuredLogs: options.workerLog ?? printWorkerLog,
       workers: [
         {
-          ...(await workerOptions(api, apiEntry, options.apiPort, host, {
+          // Clients come through the client-address proxy on the public port (below); this socket stays on loopback.
+          ...(await workerOptions(api, apiEntry, 0, "127.0.0.1", {
             MIAOBU_SITES_URL: sitesUrl,
             MIAOBU_API_URL: `http://${host}:${options.apiPort}`,
             // The API answers 503 until this administrator exists (prepareDatabase creates it after start).
@@ -228,6 +230,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
             ]),
             ...storage,
             ...gitVars,
+            // The proxy sets it from the socket's peer, so clients get their own per-IP limits.
+            MIAOBU_TRUST_CF_CONNECTING_IP: "true",
             ...options.apiVars,
             // Last, so nothing passes wrangler.toml's public development values through.
             MIAOBU_SESSION_SECRET: secrets.sessionSecret,
@@ -253,8 +257,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     storage,
     gitAllowedHosts,
   });
+  let proxy: ClientAddressProxy | undefined;
   try {
     await mf.ready;
+    const internal = await mf.unsafeGetDirectURL("api");
+    const target = { host: internal.hostname, port: Number(internal.port) };
+    proxy = await startClientAddressProxy({ host, port: options.apiPort, target });
     const db = await mf.getD1Database("DB", "api");
     const generatedAdminPassword = await prepareDatabase(db, installed, options.adminPassword, log);
     const apiUrl = `http://localhost:${options.apiPort}`;
@@ -277,11 +285,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       },
       database: () => mf.getD1Database("DB", "api"),
       stop: async () => {
+        await proxy?.close();
         await builder.stop();
         await mf.dispose();
       },
     };
   } catch (error) {
+    await proxy?.close();
     await builder.stop();
     await mf.dispose();
     throw error;
