@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { unmountUnder } from "../containers/builder/src/sandbox/workspace.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
@@ -107,8 +108,8 @@ export function startBuilderProcess({
   return {
     child,
     output: () => output,
-    stop: () =>
-      new Promise((resolve) => {
+    stop: async () => {
+      await new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
         child.once("exit", () => {
@@ -116,6 +117,9 @@ export function startBuilderProcess({
           resolve();
         });
         child.kill("SIGTERM");
-      }),
+      });
+      // A builder killed mid-build leaves that build's filesystem mounted in its folder.
+      await unmountUnder(base);
+    },
   };
 }

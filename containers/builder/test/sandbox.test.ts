@@ -13,6 +13,7 @@ import type { Jail, NetworkMode } from "../src/sandbox/jail.ts";
 import { DEFAULT_LIMITS } from "../src/sandbox/limits.ts";
 import { Sandboxes } from "../src/sandbox/sandboxes.ts";
 import { ensureUser } from "../src/sandbox/users.ts";
+import { unmountUnder } from "../src/sandbox/workspace.ts";
 import { leaseUserName } from "../src/user-lease.ts";
 
 const asRoot = process.getuid?.() === 0;
@@ -128,6 +129,16 @@ describe.skipIf(!asRoot)("the build jail", () => {
     expect(existsSync(path.join(workspace, "fill"))).toBe(false);
     const mounts = await readFile("/proc/self/mounts", "utf8");
     expect(mounts).not.toContain(workspace);
+  });
+
+  it("leaves no filesystem mounted once a killed builder's folder is cleaned up", async () => {
+    const jail = await sandboxes.open("slot-killed", user);
+    const mounts = () => readFile("/proc/self/mounts", "utf8");
+    expect(await mounts()).toContain(jail.workspace.host);
+    // As after a SIGKILL: nobody closed the jail. The platform unmounts before removing the folder.
+    await unmountUnder(path.join(base, "work"));
+    expect(await mounts()).not.toContain(jail.workspace.host);
+    await sandboxes.close(jail);
   });
 
   it("leaves no process running when a step ends, even one that left its session", async () => {

@@ -45,7 +45,7 @@ export async function createWorkspace(input: {
   const privateRoot = path.join(workDir, ".private");
   const privateDir = path.join(privateRoot, name);
   const image = path.join(privateRoot, `${name}.img`);
-  await unmountStale(host);
+  await unmountUnder(host);
   await rm(host, { recursive: true, force: true });
   await rm(privateDir, { recursive: true, force: true });
   await rm(image, { force: true });
@@ -112,9 +112,18 @@ async function unmount(target: string): Promise<void> {
   if (result.code !== 0) await runProcess("umount", ["-l", target], SYSTEM);
 }
 
-/** A builder that died mid-build leaves its filesystem mounted: take it down before reusing the folder. */
-async function unmountStale(target: string): Promise<void> {
+/**
+ * Unmounts every build filesystem at or under `dir`. A builder killed mid-build leaves its filesystem
+ * mounted: the builder takes such mounts down before reusing a folder, and whoever removes a builder's
+ * folder (the local platform when it stops) first.
+ */
+export async function unmountUnder(dir: string): Promise<void> {
   const mounts = await readFile("/proc/self/mounts", "utf8").catch(() => "");
-  const escaped = target.replaceAll(" ", "\\040");
-  if (mounts.split("\n").some((line) => line.split(" ")[1] === escaped)) await unmount(target);
+  const root = path.resolve(dir);
+  const targets = mounts
+    .split("\n")
+    .map((line) => (line.split(" ")[1] ?? "").replaceAll("\\040", " "))
+    .filter((target) => target === root || target.startsWith(`${root}/`));
+  // Deepest first, so a mount inside another comes down before it.
+  for (const target of targets.sort((a, b) => b.length - a.length)) await unmount(target);
 }
