@@ -42,7 +42,6 @@ export interface BuildContext {
   directStorage: Storage | null;
   fetch?: typeof fetch;
   heartbeatMs?: number;
-  logFlushMs?: number;
   warn: (message: string) => void;
 }
 
@@ -78,7 +77,6 @@ export class Build {
       deploymentId: request.deploymentId,
       secrets: [...secretValues, request.callback.token, context.builderSecret],
       ...(context.heartbeatMs ? { heartbeatMs: context.heartbeatMs } : {}),
-      ...(context.logFlushMs ? { flushMs: context.logFlushMs } : {}),
       warn: context.warn,
     });
     const cacheStore = context.cacheStore({ client, deploymentId: request.deploymentId, signal });

@@ -65,7 +65,6 @@ export interface BuilderOptions {
    */
   directStorage?: Storage | null;
   heartbeatMs?: number;
-  logFlushMs?: number;
   /** The builder's own log (default stderr). */
   log?: (line: string) => void;
 }
@@ -120,7 +119,6 @@ export async function startBuilder(options: BuilderOptions): Promise<RunningBuil
             ? `cafile=${process.env.NODE_EXTRA_CA_CERTS}`
             : null,
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
-      ...(options.logFlushMs ? { logFlushMs: options.logFlushMs } : {}),
       warn: log,
     },
     options.concurrency ?? 2,

@@ -5,13 +5,15 @@ const MASK = "••••••";
 const MAX_BATCH_LINES = 500;
 const MAX_BATCH_BYTES = 256 * 1024;
 const MAX_LINE_CHARS = 16 * 1024;
+// Batches start at least this far apart: a build that prints without pause sends at most 100 a second,
+// within the API's `logs` limit (docs/rate-limits.md), while a line logged after a quiet spell goes at once.
+const MIN_BATCH_GAP_MS = 10;
 
 export interface ReporterOptions {
   client: CallbackClient;
   deploymentId: string;
   /** Values never to show in the log: secret env vars, and the builder's own credentials. */
   secrets: readonly string[];
-  flushMs?: number;
   heartbeatMs?: number;
   /** Where problems reaching the API are told (the builder's own log). */
   warn?: (message: string) => void;
@@ -19,7 +21,9 @@ export interface ReporterOptions {
 
 /**
  * Streams a build's log lines to the API in numbered batches (seq from 1, re-sent with the same seq
- * until stored), sends status events in order, and a heartbeat while the build runs.
+ * until stored), sends status events in order, and a heartbeat while the build runs. A line goes out on
+ * the next turn of the event loop, with whatever was logged in the same turn; lines logged while a batch
+ * is on its way go together as soon as it is stored.
  */
 export class Reporter {
   status: BuildStatus = "cloning";
@@ -29,8 +33,9 @@ export class Reporter {
   #pending: LogLine[] = [];
   #seq = 1;
   #sending: Promise<void> | null = null;
+  #scheduled: NodeJS.Immediate | null = null;
+  #lastBatchAt = Number.NEGATIVE_INFINITY;
   #events: Promise<void> = Promise.resolve();
-  #flushTimer: NodeJS.Timeout;
   #heartbeat: NodeJS.Timeout;
   #closed = false;
 
@@ -41,7 +46,6 @@ export class Reporter {
     this.#secrets = [...new Set(options.secrets.filter((s) => s.length >= 4))].sort(
       (a, b) => b.length - a.length,
     );
-    this.#flushTimer = setInterval(() => void this.#pump(), options.flushMs ?? 250);
     this.#heartbeat = setInterval(() => void this.#beat(), options.heartbeatMs ?? 15_000);
   }
 
@@ -58,7 +62,13 @@ export class Reporter {
     const masked = this.mask(text);
     const line = masked.length > MAX_LINE_CHARS ? `${masked.slice(0, MAX_LINE_CHARS)}… (line cut)` : masked;
     this.#pending.push({ t: Date.now(), stream, text: line });
-    if (this.#pending.length >= MAX_BATCH_LINES) void this.#pump();
+    // One chunk of output is logged line by line in one turn: waiting for the next turn sends it whole.
+    if (!this.#sending && !this.#scheduled) {
+      this.#scheduled = setImmediate(() => {
+        this.#scheduled = null;
+        void this.#pump();
+      });
+    }
   }
 
   /** A line from the builder itself. */
@@ -92,12 +102,13 @@ export class Reporter {
     this.#closed = true;
   }
 
-  /** Flushes, then stops the timers. */
+  /** Flushes, then stops the heartbeat. */
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
     await this.flush();
     this.#closed = true;
-    clearInterval(this.#flushTimer);
+    if (this.#scheduled) clearImmediate(this.#scheduled);
+    this.#scheduled = null;
   }
 
   #pump(): Promise<void> {
@@ -106,6 +117,9 @@ export class Reporter {
     this.#sending = (async () => {
       try {
         while (this.#pending.length > 0) {
+          const wait = this.#lastBatchAt + MIN_BATCH_GAP_MS - performance.now();
+          if (wait > 0) await sleep(wait);
+          this.#lastBatchAt = performance.now();
           const lines = this.#takeBatch();
           await this.#sendBatch(this.#seq, lines);
           this.#seq += 1;

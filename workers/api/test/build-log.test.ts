@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import { BuildLog } from "../src/durable-objects/build-log.ts";
 import { buildLog, callback, freeBuildSlots, gitProject, report, startOf, trigger } from "./build-helpers.ts";
 import { api, expectProblem, newUser } from "./helpers.ts";
 
@@ -130,6 +131,26 @@ describe("BuildLog", () => {
       { headers: { Upgrade: "websocket" } },
     );
     await expectProblem(other, 404, "not_found");
+  });
+
+  it("keeps one note once the log passes 16 MiB, counting what it stored before a restart", async () => {
+    const { user, d } = await startedBuild();
+    const big = { t: Date.now(), stream: "stdout" as const, text: "x".repeat(255 * 1024) };
+    const stub = buildLog(d.id);
+    for (let seq = 1; seq <= 40; seq++) expect(await stub.append(seq, [big])).toBe(true);
+    // A new instance over the same storage (as after an eviction) counts the bytes already stored.
+    const answers = await runInDurableObject(stub, async (_instance, state) => {
+      const fresh = new BuildLog(state, env);
+      const stored: boolean[] = [];
+      for (let seq = 41; seq <= 70; seq++) stored.push(await fresh.append(seq, [big]));
+      return stored;
+    });
+    expect(answers.every(Boolean)).toBe(true);
+    const text = await (await api(`/api/v1/deployments/${d.id}/logs`, { token: user.token })).text();
+    const lines = text.split("\n").filter((l) => l !== "");
+    expect(lines.filter((l) => l === big.text)).toHaveLength(64);
+    expect(lines.at(-1)).toBe("The log passed 16 MiB; later lines are not kept.");
+    expect(lines).toHaveLength(65);
   });
 
   it("moves the finished log to storage and deletes its own data with an alarm", async () => {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { createLimiter, durableTake, type TakeFn } from "../src/services/ratelimit/limiter.ts";
-import { gitProject } from "./build-helpers.ts";
+import { freeBuildSlots, gitProject, startOf, trigger } from "./build-helpers.ts";
 import { createDeployment, createProject, expectProblem, file, newUser } from "./helpers.ts";
 import { freshIp, limitedApi, limitHeaders } from "./rate-limit-support.ts";
 
@@ -112,6 +112,33 @@ describe("rate limits per policy", () => {
     const me = await call("/api/v1/me", { token: user.token });
     expect(me.status).toBe(200);
     expect(limitHeaders(me)).toMatchObject({ limit: "3", remaining: "2" });
+  });
+
+  it("limits a build's log batches per deployment, apart from its callbacks' API quota", async () => {
+    const call = limitedApi({ logs: "3/1m", api: "2/1m" });
+    // The trigger test above leaves its builds running; this one needs a free slot.
+    await freeBuildSlots();
+    const user = await newUser();
+    const project = await gitProject(user.token);
+    const d = await trigger(user.token, project.name);
+    const { callback } = await startOf(d.id);
+    const batch = (seq: number) =>
+      call(`/api/v1/builds/${d.id}/logs`, {
+        token: callback.token,
+        json: { seq, lines: [{ t: Date.now(), stream: "stdout", text: `line ${seq}` }] },
+      });
+    for (const seq of [1, 2, 3]) expect((await batch(seq)).status).toBe(200);
+    const refused = await batch(4);
+    const problem = await expectProblem(refused, 429, "rate_limited");
+    expect(problem.detail).toMatch(/logs limit is 3 per 1 minute/);
+    // The batches did not use the callback token's API quota: this event is the first request it counts.
+    const event = await call(`/api/v1/builds/${d.id}/events`, {
+      token: callback.token,
+      json: { status: "cloning", heartbeat: true },
+    });
+    expect(event.status).toBe(200);
+    expect(limitHeaders(event)).toMatchObject({ limit: "2", remaining: "1" });
+    await freeBuildSlots();
   });
 
   it("charges refused credentials to the IP, so guessing tokens does not buy quota", async () => {

@@ -30,6 +30,10 @@ const MAX_LOG_BYTES = 16 * 1024 * 1024;
  * the object's data.
  */
 export class BuildLog extends DurableObject<Env> {
+  // Bytes stored so far, summed once per wake-up: summing on every append would slow each batch down as
+  // the log grows, and a log comes in many small batches.
+  private storedBytes: number | null = null;
+
   private hasTables(): boolean {
     const [row] = this.ctx.storage.sql
       .exec<{ n: number }>(
@@ -84,10 +88,13 @@ export class BuildLog extends DurableObject<Env> {
     if (known || this.meta("truncated") !== undefined) return true;
     let stored = lines;
     let json = JSON.stringify(stored);
-    const [total] = this.ctx.storage.sql
-      .exec<{ n: number }>("select coalesce(sum(bytes), 0) as n from batches")
-      .toArray();
-    if ((total?.n ?? 0) + json.length > MAX_LOG_BYTES) {
+    if (this.storedBytes === null) {
+      const [total] = this.ctx.storage.sql
+        .exec<{ n: number }>("select coalesce(sum(bytes), 0) as n from batches")
+        .toArray();
+      this.storedBytes = total?.n ?? 0;
+    }
+    if (this.storedBytes + json.length > MAX_LOG_BYTES) {
       const text = `The log passed ${MAX_LOG_BYTES / 1024 / 1024} MiB; later lines are not kept.`;
       stored = [{ t: Date.now(), stream: "system", text }];
       json = JSON.stringify(stored);
@@ -99,6 +106,7 @@ export class BuildLog extends DurableObject<Env> {
       json,
       json.length,
     );
+    this.storedBytes += json.length;
     this.broadcast({ type: "batch", seq, lines: stored });
     return true;
   }
@@ -158,6 +166,7 @@ export class BuildLog extends DurableObject<Env> {
 
   /** Cleanup: the text is in storage by now. */
   override async alarm(): Promise<void> {
+    this.storedBytes = null;
     await this.ctx.storage.deleteAll();
   }
 

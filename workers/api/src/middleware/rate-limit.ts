@@ -33,6 +33,8 @@ const EXEMPT = new Set(["/healthz", "/readyz"]);
 const LOGIN = /^\/api\/v1\/auth\/(?!logout$)[^/]+$/;
 // Uploads of blobs and downloads of a deployment's files: many small requests per deployment.
 const BLOBS = /^\/api\/v1\/deployments\/([^/]+)\/(?:blobs(?:\/[^/]+)?|files\/[^/]+)$/;
+// A build's log batches: sent as lines arrive, far more often than anything the `api` quota is for.
+const LOGS = /^\/api\/v1\/builds\/([^/]+)\/logs$/;
 
 /** The client's address: `CF-Connecting-IP` on Cloudflare, one shared identity on the local platform. */
 export function clientIp(c: Context<AppEnv>): string {
@@ -79,7 +81,8 @@ export function rateLimitedError(result: RateLimitResult): ApiError {
 
 /**
  * Picks the policy of a request and enforces it (docs/rate-limits.md): login routes per IP; requests with a
- * credential per credential (blob uploads per deployment and credential instead); anything else per IP.
+ * credential per credential (blob uploads and build log batches per deployment and credential instead);
+ * anything else per IP.
  * A request whose credential is refused (401) is charged to its IP's unauthenticated quota afterwards, so
  * inventing tokens does not buy a fresh quota per guess. Sets `RateLimit-*` on every limited answer.
  */
@@ -109,9 +112,12 @@ export function rateLimit(options: RateLimitOptions = {}) {
       else {
         const identity = (await sha256Hex(credential)).slice(0, 32);
         const blobs = BLOBS.exec(c.req.path);
+        const logs = c.req.method === "POST" ? LOGS.exec(c.req.path) : null;
         refused = blobs?.[1]
           ? await check(policies.blobs, `${blobs[1]}:${identity}`)
-          : await check(policies.api, identity);
+          : logs?.[1]
+            ? await check(policies.logs, `${logs[1]}:${identity}`)
+            : await check(policies.api, identity);
       }
     } else {
       refused = await check(policies.unauthenticated, ip);

@@ -109,7 +109,7 @@ export const buildOperations: Operation[] = [
     body: json(logBody, { seq: 1, lines: [{ t: 1795340666550, stream: "stdout", text: "hello" }] }),
     success: { status: 200, description: "`{ stored: true }`" },
     errors: { 409: "the log has ended" },
-    rateLimit: ["api"],
+    rateLimit: ["logs"],
   },
   {
     method: "post",

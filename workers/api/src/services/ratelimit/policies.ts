@@ -1,7 +1,7 @@
 import type { Rule } from "./window.ts";
 
 /** The rate-limit policies, each keyed by its own kind of identity (docs/rate-limits.md). */
-export const POLICY_NAMES = ["login", "unauthenticated", "api", "deploy", "blobs"] as const;
+export const POLICY_NAMES = ["login", "unauthenticated", "api", "deploy", "blobs", "logs"] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 /** One policy: its rule and what happens when the limiter itself cannot answer. */
@@ -33,6 +33,9 @@ export const POLICY_DEFAULTS: Record<
   // A trigger starts a build, which costs far more than the request: refuse when unsure.
   deploy: { variable: "MIAOBU_RATE_LIMIT_DEPLOY", rule: { limit: 60, windowMs: HOUR }, onFailure: "closed" },
   blobs: { variable: "MIAOBU_RATE_LIMIT_BLOBS", rule: { limit: 5000, windowMs: MINUTE }, onFailure: "open" },
+  // A build's log goes out line by line, at most 100 batches a second (containers/builder/src/reporter.ts):
+  // twice that, so a build that never stops printing is never refused.
+  logs: { variable: "MIAOBU_RATE_LIMIT_LOGS", rule: { limit: 12_000, windowMs: MINUTE }, onFailure: "open" },
 };
 
 const UNITS: Record<string, number> = { s: 1000, m: MINUTE, h: HOUR, d: 24 * HOUR };
