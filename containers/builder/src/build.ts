@@ -223,30 +223,36 @@ export class Build {
       );
       for (const skipped of output.skipped) reporter.system(`  skipped ${skipped}`);
       const hashed = await step("hash and compress", () =>
-        hashAndCompress(output.files, box.workspace.private),
-      );
-      const variants = hashed.manifest.filter((file) => file.variants).length;
-      reporter.system(`  ${hashed.manifest.length} files, ${variants} with compressed variants`);
-      await step("upload", async () => {
-        const summary = await uploadDeployment({
-          client,
-          deploymentId: request.deploymentId,
-          manifest: hashed.manifest,
-          blobs: hashed.blobs,
+        hashAndCompress(output.files, box.workspace.private, {
           signal,
           log: (text) => reporter.system(`  ${text}`),
-          ...(this.#context.directStorage
-            ? { direct: { storage: this.#context.directStorage, projectId: request.project.id } }
-            : {}),
-          beforeFinalize: async () => {
-            await cacheSaved;
-            reporter.system(`Build done in ${seconds(Date.now() - started)}: ${timings.join(" · ")}`);
-            // The token stops working once the deployment is ready: deliver the whole log first.
-            await reporter.flush();
-            reporter.seal();
-          },
-        });
-        return summary;
+        }),
+      );
+      // Timed here rather than by step(): the log closes before finalize, which ends the token's life.
+      signal.throwIfAborted();
+      reporter.system("▶ upload");
+      const uploadStarted = Date.now();
+      await uploadDeployment({
+        client,
+        deploymentId: request.deploymentId,
+        manifest: hashed.manifest,
+        blobs: hashed.blobs,
+        signal,
+        log: (text) => reporter.system(`  ${text}`),
+        ...(this.#context.directStorage
+          ? { direct: { storage: this.#context.directStorage, projectId: request.project.id } }
+          : {}),
+        beforeFinalize: async (sent) => {
+          const took = seconds(Date.now() - uploadStarted);
+          timings.push(`upload ${took}`);
+          const size = (sent.bytes / (1024 * 1024)).toFixed(1);
+          reporter.system(`✓ upload (${took}): ${sent.missing} of ${sent.blobs} blobs sent, ${size} MB`);
+          await cacheSaved;
+          reporter.system(`Build done in ${seconds(Date.now() - started)}: ${timings.join(" · ")}`);
+          // The token stops working once the deployment is ready: deliver the whole log first.
+          await reporter.flush();
+          reporter.seal();
+        },
       });
     } catch (caught) {
       const reason: unknown = signal.aborted ? signal.reason : caught;

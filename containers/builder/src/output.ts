@@ -1,10 +1,16 @@
 import { createHash } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
 import { lstat, open, readdir, realpath, stat, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { brotliCompress, constants, gzip } from "node:zlib";
-import { checkDeploymentPath, contentTypeFor, isCompressible, type ManifestInputFile } from "@miaobu/shared";
+import {
+  checkDeploymentPath,
+  type ManifestInputFile,
+  type ManifestVariants,
+  wantsVariants,
+} from "@miaobu/shared";
 import { BuildFailure } from "./clone.ts";
 import { isInside } from "./paths.ts";
 
@@ -98,55 +104,141 @@ export async function collectOutput(
   return { root, files, skipped };
 }
 
+/** What hashing and compressing did, for the log. */
+export interface HashSummary {
+  files: number;
+  /** Contents compressed (each once, however many files hold it). */
+  compressed: number;
+  /** Variants kept (smaller than their file). */
+  variants: number;
+  /** Files that got their variants from another file with the same contents. */
+  duplicates: number;
+}
+
+/** Compresses a file's bytes for one `Content-Encoding`. */
+export type Compress = (bytes: Buffer, encoding: "br" | "gzip") => Promise<Buffer>;
+
+/** brotli (quality 11, 9 above 1 MiB) and gzip (level 9), on the libuv pool. */
+export const compressForServing: Compress = (bytes, encoding) =>
+  encoding === "br"
+    ? brotli(bytes, {
+        params: {
+          [constants.BROTLI_PARAM_QUALITY]: bytes.length > 1024 * 1024 ? 9 : 11,
+          [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+        },
+      })
+    : gzipAsync(bytes, { level: 9 });
+
+/** Files read and hashed at once beside the compression (reads are short: two keep the disk busy). */
+const READERS = 2;
+
 /**
- * Hashes every file (SHA-256) and makes brotli and gzip variants of compressible ones, kept only
- * when smaller. Variants are written to `blobDir`, which only the builder can read.
+ * Hashes every file (SHA-256) and makes brotli and gzip variants of the files `wantsVariants` names, each
+ * kept only when smaller, in `blobDir` (which only the builder can read). Compression is nearly all the
+ * time: it runs `concurrency` files at a time (the cores), largest first so no core idles at the end while
+ * one large file finishes; the other files are hashed meanwhile, and a content is compressed once however
+ * many files hold it. On failure or abort, no new work starts and the error is thrown once work under way
+ * has settled.
  */
 export async function hashAndCompress(
   files: readonly { path: string; absolute: string; size: number }[],
   blobDir: string,
-  concurrency = 4,
-): Promise<{ manifest: OutputFile[]; blobs: Map<string, BlobSource> }> {
+  options: {
+    signal?: AbortSignal;
+    /** Files compressed at once; the machine's cores by default. */
+    concurrency?: number;
+    compress?: Compress;
+    /** Receives the summary line. */
+    log?: (text: string) => void;
+  } = {},
+): Promise<{ manifest: OutputFile[]; blobs: Map<string, BlobSource>; summary: HashSummary }> {
+  const compress = options.compress ?? compressForServing;
   const manifest: OutputFile[] = new Array(files.length);
   const blobs = new Map<string, BlobSource>();
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const index = next++;
-      const file = files[index];
-      if (!file) continue;
-      const bytes = await readRegularFile(file.absolute);
-      const hash = sha256(bytes);
-      const entry: OutputFile = { path: file.path, hash, size: bytes.length, absolute: file.absolute };
-      blobs.set(hash, { hash, size: bytes.length, file: file.absolute });
-      if (bytes.length >= 64 && isCompressible(contentTypeFor(file.path))) {
-        const variants: NonNullable<OutputFile["variants"]> = {};
-        const quality = bytes.length > 1024 * 1024 ? 9 : 11;
-        const br = await brotli(bytes, {
-          params: {
-            [constants.BROTLI_PARAM_QUALITY]: quality,
-            [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
-          },
-        });
-        const gz = await gzipAsync(bytes, { level: 9 });
-        for (const [name, body] of [
-          ["br", br],
-          ["gzip", gz],
-        ] as const) {
-          if (body.length >= bytes.length) continue;
-          const variantHash = sha256(body);
-          const target = path.join(blobDir, variantHash);
-          await writeFile(target, body, { mode: 0o600 });
-          blobs.set(variantHash, { hash: variantHash, size: body.length, file: target });
-          variants[name] = { hash: variantHash, size: body.length };
-        }
-        if (variants.br || variants.gzip) entry.variants = variants;
-      }
-      manifest[index] = entry;
-    }
+  const variantsByHash = new Map<string, ManifestVariants>();
+  const claimed = new Set<string>();
+  const summary: HashSummary = { files: files.length, compressed: 0, variants: 0, duplicates: 0 };
+  const failed = new AbortController();
+  const stop = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
+
+  const readAndHash = async (index: number) => {
+    const file = files[index];
+    if (!file) throw new Error(`no file ${index}`);
+    const bytes = await readRegularFile(file.absolute);
+    const entry: OutputFile = {
+      path: file.path,
+      hash: sha256(bytes),
+      size: bytes.length,
+      absolute: file.absolute,
+    };
+    manifest[index] = entry;
+    blobs.set(entry.hash, { hash: entry.hash, size: entry.size, file: file.absolute });
+    return { bytes, entry };
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
-  return { manifest, blobs };
+  const hashAndVary = async (index: number) => {
+    const { bytes, entry } = await readAndHash(index);
+    // The size checked was collectOutput's; a file that changed since is not compressed on its word.
+    if (!wantsVariants(entry.path, bytes.length)) return;
+    if (claimed.has(entry.hash)) {
+      summary.duplicates++;
+      return;
+    }
+    claimed.add(entry.hash);
+    summary.compressed++;
+    const variants: ManifestVariants = {};
+    for (const encoding of ["br", "gzip"] as const) {
+      stop.throwIfAborted();
+      const body = await compress(bytes, encoding);
+      if (body.length >= bytes.length) continue;
+      const variantHash = sha256(body);
+      const target = path.join(blobDir, variantHash);
+      await writeFile(target, body, { mode: 0o600 });
+      blobs.set(variantHash, { hash: variantHash, size: body.length, file: target });
+      variants[encoding] = { hash: variantHash, size: body.length };
+      summary.variants++;
+    }
+    variantsByHash.set(entry.hash, variants);
+  };
+  const drain = async (
+    queue: readonly number[],
+    width: number,
+    work: (index: number) => Promise<unknown>,
+  ) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < queue.length && !stop.aborted) {
+        const index = queue[next++];
+        if (index === undefined) continue;
+        await work(index).catch((error: unknown) => {
+          if (!stop.aborted) failed.abort(error);
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(width, queue.length) }, worker));
+  };
+
+  const indices = files.map((_, index) => index);
+  const compressible = indices
+    .filter((index) => wantsVariants(files[index]?.path ?? "", files[index]?.size ?? 0))
+    .sort((a, b) => (files[b]?.size ?? 0) - (files[a]?.size ?? 0) || a - b);
+  const chosen = new Set(compressible);
+  await Promise.all([
+    drain(compressible, options.concurrency ?? availableParallelism(), hashAndVary),
+    drain(
+      indices.filter((index) => !chosen.has(index)),
+      READERS,
+      readAndHash,
+    ),
+  ]);
+  stop.throwIfAborted();
+  for (const entry of manifest) {
+    const variants = wantsVariants(entry.path, entry.size) ? variantsByHash.get(entry.hash) : undefined;
+    if (variants?.br || variants?.gzip) entry.variants = variants;
+  }
+  const { compressed, variants, duplicates } = summary;
+  const shared = duplicates > 0 ? ` (${duplicates} more files had the same contents)` : "";
+  options.log?.(`${files.length} files, ${compressed} compressed${shared}, ${variants} variants kept`);
+  return { manifest, blobs, summary };
 }
 
 function sha256(bytes: Buffer): string {

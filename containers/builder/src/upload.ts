@@ -33,8 +33,8 @@ export async function uploadDeployment(input: {
   blobs: ReadonlyMap<string, BlobSource>;
   signal?: AbortSignal;
   log: (text: string) => void;
-  /** Runs after every blob is stored, before finalize (which ends the token's life). */
-  beforeFinalize?: () => Promise<void>;
+  /** Runs after every blob is stored, before finalize (which ends the token's life), with what was sent. */
+  beforeFinalize?: (sent: UploadSummary) => Promise<void>;
   /**
    * The S3 or OSS bucket the platform stores files in, when the builder was given its credentials: blobs
    * then go straight there and are registered with the API, which checks each (docs/builder-protocol.md).
@@ -59,7 +59,7 @@ export async function uploadDeployment(input: {
       : sendBlobs(client, id, blobs, answer?.limits ?? {}, signal);
   if (direct && missing.length > 0) input.log(`uploading straight to the ${direct.storage.kind} bucket`);
   let bytes = await send(missing);
-  await input.beforeFinalize?.();
+  await input.beforeFinalize?.({ blobs: input.blobs.size, missing: missing.length, bytes });
   try {
     await finalize(client, id, signal);
   } catch (error) {

@@ -86,6 +86,12 @@ describe("a plain site with a build script", () => {
     expect(log).toContain("built for main");
     expect(log).toMatch(/✓ install \(/);
     expect(log).toMatch(/✓ build \(/);
+    // Each phase is timed, the upload too although the log closes before finalize.
+    expect(log).toMatch(/✓ check output \(/);
+    expect(log).toMatch(/✓ hash and compress \(/);
+    expect(log).toContain("4 files, 2 compressed, 4 variants kept");
+    expect(log).toMatch(/✓ upload \([^)]+\): 8 of 8 blobs sent, [\d.]+ MB/);
+    expect(log).toMatch(/Build done in .* · upload /);
 
     const manifest = record.manifest ?? [];
     expect(manifest.map((f) => f.path)).toEqual(["app.js", "index.html", "logo.png", "sub/page.html"]);

@@ -72,3 +72,15 @@ export function isCompressible(contentType: string): boolean {
     contentType === "application/wasm"
   );
 }
+
+/** Below this size a file gets no compressed variants: what they would save is not worth two more blobs. */
+export const MIN_VARIANT_BYTES = 64;
+
+/**
+ * True when a deployed file gets br and gzip variants: a compressible type (by the path, as the API types
+ * it in the manifest) of at least `MIN_VARIANT_BYTES`. The router serves whichever variants a manifest
+ * names, and the file itself when there are none, so this alone decides what is served compressed.
+ */
+export function wantsVariants(path: string, size: number): boolean {
+  return size >= MIN_VARIANT_BYTES && isCompressible(contentTypeFor(path));
+}
