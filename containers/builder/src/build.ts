@@ -1,8 +1,7 @@
-import { chown, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { AllowedHost } from "@miaobu/shared";
 import type { Storage } from "@miaobu/storage/types";
-import { type CacheStore, dependencyCacheKey, restoreDependencies, saveDependencies } from "./cache.ts";
+import { BuildCache, type CacheOrigin, type CacheTier, cachedFolders } from "./build-cache.ts";
 import { CallbackClient } from "./callback.ts";
 import { BuildFailure, cloneSource } from "./clone.ts";
 import { type DetectProgram, detectInJail } from "./detect-in-jail.ts";
@@ -16,7 +15,7 @@ import type { Jail } from "./sandbox/jail.ts";
 import { SandboxUnavailable } from "./sandbox/probe.ts";
 import type { Sandboxes } from "./sandbox/sandboxes.ts";
 import { ensureUser, isRoot } from "./sandbox/users.ts";
-import { findLockfile, mb, projectPaths, runUserCommand, Stop, seconds } from "./steps.ts";
+import { mb, projectPaths, runUserCommand, Stop, seconds, writeNpmrc } from "./steps.ts";
 import { resolveToolchain } from "./toolchain.ts";
 import { uploadDeployment } from "./upload.ts";
 import { leaseUserName } from "./user-lease.ts";
@@ -30,8 +29,8 @@ export interface BuildContext {
   /** Git hosts the operator allows on loopback or private addresses (`MIAOBU_GIT_ALLOWED_HOSTS`). */
   gitAllowedHosts: readonly AllowedHost[];
   toolsDir: string;
-  /** The dependency cache store of one build (it may use the build's callback client). */
-  cacheStore: (build: { client: CallbackClient; deploymentId: string; signal: AbortSignal }) => CacheStore;
+  /** Where one build's cache comes from and goes (archives may use the build's callback client). */
+  cacheTier: (build: { client: CallbackClient; deploymentId: string; signal: AbortSignal }) => CacheTier;
   /** Prefix of the build users (`miaobu-build` → `miaobu-build-0`…), or null to never switch users. */
   buildUser: string | null;
   /** Operator settings written to the build's `~/.npmrc` (registry, cafile; never credentials), or null. */
@@ -79,7 +78,11 @@ export class Build {
       ...(context.heartbeatMs ? { heartbeatMs: context.heartbeatMs } : {}),
       warn: context.warn,
     });
-    const cacheStore = context.cacheStore({ client, deploymentId: request.deploymentId, signal });
+    const cache = new BuildCache(
+      context.cacheTier({ client, deploymentId: request.deploymentId, signal }),
+      request,
+      (line) => reporter.system(line),
+    );
     const limit = request.settings.timeoutSeconds;
     const timer = setTimeout(() => this.#abort.abort(new Stop("timeout")), limit * 1000);
     const timings: string[] = [];
@@ -96,6 +99,8 @@ export class Build {
     let jail: Jail | undefined;
     let user: RunAs | undefined;
     let meta: Omit<BuildEvent, "status" | "at"> = {};
+    // Set once the deployment is ready: what its cache keeps.
+    let kept: { folders: string[]; origin: CacheOrigin } | null = null;
     const started = Date.now();
     try {
       void reporter.event("cloning");
@@ -104,8 +109,9 @@ export class Build {
       if (user) await killUserProcesses(user.uid);
       else
         reporter.system("warning: the builder does not run as root, so builds run as the builder's own user");
-      jail = await context.sandboxes.open(`slot-${slot}`, user);
+      jail = await context.sandboxes.open(`slot-${slot}`, user, cache.reuse(context.sandboxes.diskBytes));
       const box = jail;
+      await cache.prepare(box, signal);
       const disk = box.workspace.diskBytes;
       reporter.system(
         `Sandbox: ${context.sandboxes.describe()}; disk ${disk === null ? "not limited (the builder is not root)" : mb(disk)}`,
@@ -152,38 +158,15 @@ export class Build {
       );
       for (const note of toolchain.notes) reporter.system(`  ${note}`);
 
-      let cacheKey: string | null = null;
-      let cacheHit = false;
-      const lockfile = detection.installCommand ? await findLockfile(project.host, repoHost) : null;
-      if (detection.installCommand && !lockfile)
-        reporter.system("No lockfile: the dependency cache is not used");
-      if (lockfile) {
-        cacheKey = await dependencyCacheKey({
-          projectId: request.project.id,
-          lockfile,
-          nodeVersion: toolchain.nodeVersion,
-          packageManager: toolchain.packageManager,
-        });
-        const key = cacheKey;
-        const restored = await step("restore dependency cache", () =>
-          restoreDependencies(cacheStore, key, box, project, signal).catch((error: unknown) => {
-            // A cache is an optimization: without it the install does all the work, and saves a new one.
-            signal.throwIfAborted();
-            reporter.system(`warning: could not restore the dependency cache: ${String(error)}`);
-            return { hit: false, bytes: 0 };
-          }),
-        );
-        cacheHit = restored.hit;
-        reporter.system(restored.hit ? `  cache hit (${restored.bytes} bytes)` : "  cache miss");
-      }
+      const folders = cachedFolders(request.source.rootDir, detection);
+      const origin: CacheOrigin = {
+        nodeMajor: toolchain.nodeVersion.split(".")[0] ?? toolchain.nodeVersion,
+        packageManager: toolchain.packageManager,
+      };
+      await step("restore build cache", () => cache.restore(box, folders, origin, signal));
 
       const home = `${box.workspace.inside}/home`;
-      if (context.npmrc) {
-        // No build code has run yet, and `wx` would refuse a link in its place anyway.
-        const file = path.join(box.workspace.host, "home", ".npmrc");
-        await writeFile(file, `${context.npmrc}\n`, { flag: "wx", mode: 0o644 });
-        if (user) await chown(file, user.uid, user.gid);
-      }
+      await writeNpmrc(box.workspace.host, user, context.npmrc);
       const env = buildEnvironment({
         pathDirs: toolchain.pathDirs,
         home,
@@ -209,15 +192,6 @@ export class Build {
       if (build) await step("build", () => runCommand("build", build));
 
       void reporter.event("uploading", meta);
-      const key = cacheKey;
-      const cacheSaved =
-        key && !cacheHit
-          ? saveDependencies(cacheStore, key, box, project, signal).then(
-              (size) => reporter.system(`Saved the dependency cache (${size} bytes)`),
-              (error: unknown) =>
-                reporter.system(`warning: could not save the dependency cache: ${String(error)}`),
-            )
-          : Promise.resolve();
       const output = await step("check output", () =>
         collectOutput(repoHost, project.host, detection.outputDir, request.limits),
       );
@@ -247,13 +221,19 @@ export class Build {
           timings.push(`upload ${took}`);
           const size = (sent.bytes / (1024 * 1024)).toFixed(1);
           reporter.system(`✓ upload (${took}): ${sent.missing} of ${sent.blobs} blobs sent, ${size} MB`);
-          await cacheSaved;
           reporter.system(`Build done in ${seconds(Date.now() - started)}: ${timings.join(" · ")}`);
           // The token stops working once the deployment is ready: deliver the whole log first.
           await reporter.flush();
           reporter.seal();
         },
       });
+      kept = { folders, origin };
+      // The deployment is ready and its log sealed: saving its cache delays nobody.
+      const saved = await cache.saveArchive(box, folders, origin, signal).catch((error: unknown) => {
+        signal.throwIfAborted();
+        return `warning: the build cache was not saved: ${String(error)}`;
+      });
+      if (saved) context.warn(`[${request.deploymentId}] ${saved}`);
     } catch (caught) {
       const reason: unknown = signal.aborted ? signal.reason : caught;
       if (reason instanceof Stop && reason.kind === "canceled") {
@@ -282,7 +262,19 @@ export class Build {
       clearTimeout(timer);
       if (user) await killUserProcesses(user.uid).catch(() => 0);
       await reporter.close();
-      if (jail) await context.sandboxes.close(jail).catch((error: unknown) => context.warn(String(error)));
+      if (jail) await this.#close(jail, cache, kept);
+    }
+  }
+
+  /** Removes the jail; after a ready build in kept mode, its workspace becomes the branch's cache. */
+  async #close(jail: Jail, cache: BuildCache, kept: { origin: CacheOrigin } | null): Promise<void> {
+    const warn = (error: unknown) => this.#context.warn(`[${this.request.deploymentId}] ${String(error)}`);
+    const keep = kept ? await cache.keep(kept.origin, jail.workspace.diskBytes).catch(warn) : null;
+    try {
+      await this.#context.sandboxes.close(jail, keep?.path);
+      await keep?.commit();
+    } catch (error) {
+      warn(error);
     }
   }
 }

@@ -38,7 +38,9 @@ export async function cloneSource(
   for (const pin of context.vetted?.pins ?? []) config.push(["http.curloptResolve", pin]);
   const env: Record<string, string> = {
     PATH: "/usr/local/bin:/usr/bin:/bin",
-    HOME: `${context.jail.workspace.inside}/home`,
+    // Not the build's home, which a kept workspace carries over from the last build (its .netrc, say): git
+    // fetches with the host's network, so nothing a build wrote may steer it. `tmp` starts empty.
+    HOME: `${context.jail.workspace.inside}/tmp`,
     GIT_TERMINAL_PROMPT: "0",
     GIT_CONFIG_NOSYSTEM: "1",
     GIT_CONFIG_GLOBAL: "/dev/null",

@@ -40,6 +40,8 @@ export async function detectInJail(
 }
 
 const PACKAGE_MANAGERS = new Set(["npm", "pnpm", "yarn", "bun"]);
+/** A folder below the project: plain names, no `.`/`..` segments, never absolute. */
+const RELATIVE = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[\w.@-]+(?:\/[\w.@-]+)*$/;
 
 /** Checks the shape of what the detection program printed. */
 export function parseDetection(text: string): Detection {
@@ -53,5 +55,8 @@ export function parseDetection(text: string): Detection {
     throw new BuildFailure("detection gave no output folder or an unknown package manager");
   if (!Array.isArray(record.reasons) || !record.reasons.every((reason) => typeof reason === "string"))
     throw new BuildFailure("detection gave bad reasons");
-  return value as Detection;
+  const dirs = record.cacheDirs ?? [];
+  if (!Array.isArray(dirs) || !dirs.every((dir) => typeof dir === "string" && RELATIVE.test(dir)))
+    throw new BuildFailure("detection gave bad cache folders");
+  return { ...(value as Detection), cacheDirs: dirs };
 }

@@ -7,18 +7,19 @@ import { parseAllowedHosts } from "@miaobu/shared";
 import type { Storage } from "@miaobu/storage/types";
 import type { BuildContext } from "./build.ts";
 import { Builder } from "./builder.ts";
-import { type CacheStore, LocalCacheStore } from "./cache.ts";
+import type { CacheStore } from "./cache.ts";
 import { allowedGitHosts } from "./git-policy.ts";
-import { CallbackCacheStore, TieredCacheStore } from "./remote-cache.ts";
+import { type KeptLimits, KeptWorkspaces } from "./kept-workspaces.ts";
+import { CallbackCacheStore } from "./remote-cache.ts";
 import { DEFAULT_LIMITS, type SandboxLimits } from "./sandbox/limits.ts";
 import { Sandboxes } from "./sandbox/sandboxes.ts";
 import { isRoot } from "./sandbox/users.ts";
 import { createHandler } from "./server.ts";
 
 export type { Analysis } from "./builder.ts";
-export { type CacheStore, LocalCacheStore } from "./cache.ts";
+export type { CacheStore } from "./cache.ts";
 export type { BuildEvent, BuildRequest, LogLine } from "./protocol.ts";
-export { CallbackCacheStore, TieredCacheStore } from "./remote-cache.ts";
+export { CallbackCacheStore } from "./remote-cache.ts";
 
 export interface BuilderOptions {
   /** Shared secret every request must carry as `Authorization: Bearer …`. */
@@ -48,12 +49,15 @@ export interface BuilderOptions {
    */
   unsafeNoSandbox?: boolean;
   /**
-   * Where dependency caches go. Default: storage through the API's cache endpoints of each build, with a
-   * folder of `cacheDir` in front when `localCache` is on. A store given here replaces both.
+   * The build cache (docs/builder.md): `kept` (default) keeps each ready build's workspace on this machine
+   * for the next build of its branch; `archive` stores a zstd archive through the API's cache endpoints
+   * of each build (or in `cacheStore`), for builders that start empty every time (Containers).
    */
+  cacheMode?: "kept" | "archive";
+  /** Where archives go in `archive` mode, instead of the API. */
   cacheStore?: CacheStore;
-  /** Keep a copy of dependency caches on this machine's disk too (default true); see `TieredCacheStore`. */
-  localCache?: boolean;
+  /** Disk the kept workspaces may use, per project and in all (default 4 GiB and 20 GiB). */
+  cacheLimits?: KeptLimits;
   /**
    * Lines for the build's `~/.npmrc`: the machine's registry or TLS settings, which the build's scrubbed
    * environment cannot carry. Default: `cafile=$NODE_EXTRA_CA_CERTS` when that is set. Never credentials.
@@ -108,7 +112,7 @@ export async function startBuilder(options: BuilderOptions): Promise<RunningBuil
           ? parseAllowedHosts(options.gitAllowedHosts)
           : allowedGitHosts(),
       toolsDir,
-      cacheStore: cacheStores(options),
+      cacheTier: cacheTiers(options),
       buildUser: options.buildUser === undefined ? "miaobu-build" : options.buildUser,
       builderSecret: options.secret,
       directStorage: options.directStorage ?? null,
@@ -147,17 +151,26 @@ export async function startBuilder(options: BuilderOptions): Promise<RunningBuil
   };
 }
 
-/** The dependency cache store of each build, from the options. */
-function cacheStores(options: BuilderOptions): BuildContext["cacheStore"] {
+/** Where each build's cache comes from and goes, from the options. */
+function cacheTiers(options: BuilderOptions): BuildContext["cacheTier"] {
+  if (options.cacheMode !== "archive") {
+    const kept = new KeptWorkspaces(
+      path.join(path.resolve(options.workDir), ".private", "kept"),
+      options.cacheLimits ?? DEFAULT_CACHE_LIMITS,
+    );
+    return () => ({ kind: "kept", kept });
+  }
   const fixed = options.cacheStore;
-  if (fixed) return () => fixed;
-  const local =
-    options.localCache === false ? null : new LocalCacheStore(path.join(options.cacheDir, "deps"));
-  return ({ client, deploymentId, signal }) => {
-    const remote = new CallbackCacheStore(client, deploymentId, signal);
-    return local ? new TieredCacheStore(local, remote) : remote;
-  };
+  return ({ client, deploymentId, signal }) => ({
+    kind: "archive",
+    store: fixed ?? new CallbackCacheStore(client, deploymentId, signal),
+  });
 }
+
+export const DEFAULT_CACHE_LIMITS: KeptLimits = {
+  projectBytes: 4096 * 1024 ** 2,
+  totalBytes: 20_480 * 1024 ** 2,
+};
 
 /** Build users (and their jails, made as them) must be able to pass through every folder above these. */
 async function assertTraversable(dir: string): Promise<void> {

@@ -1,8 +1,9 @@
 // `npm start` in containers/builder (and the container's command): the builder as a plain process.
 import os from "node:os";
 import path from "node:path";
-import { startBuilder } from "./index.ts";
-import { limitsFromEnv } from "./sandbox/limits.ts";
+import { DEFAULT_CACHE_LIMITS, startBuilder } from "./index.ts";
+import type { KeptLimits } from "./kept-workspaces.ts";
+import { fromEnv, limitsFromEnv } from "./sandbox/limits.ts";
 import { UNSAFE_VARIABLE } from "./sandbox/probe.ts";
 import { directStorageFor, takeStorageConfig } from "./storage/index.ts";
 
@@ -14,9 +15,15 @@ if (secret.length < 16) {
 }
 let directStorage: ReturnType<typeof directStorageFor>;
 let limits: ReturnType<typeof limitsFromEnv>;
+let cacheLimits: KeptLimits;
 try {
   directStorage = directStorageFor(takeStorageConfig(env));
   limits = limitsFromEnv(env);
+  const MB = 1024 * 1024;
+  cacheLimits = {
+    projectBytes: fromEnv(env, "BUILDER_CACHE_PROJECT_MB", DEFAULT_CACHE_LIMITS.projectBytes, MB),
+    totalBytes: fromEnv(env, "BUILDER_CACHE_MB", DEFAULT_CACHE_LIMITS.totalBytes, MB),
+  };
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
@@ -31,8 +38,9 @@ const running = await startBuilder({
   cacheDir: env.BUILDER_CACHE_DIR ?? path.join(base, "cache"),
   ...(env.BUILDER_NPMRC !== undefined ? { npmrc: env.BUILDER_NPMRC.replaceAll("\\n", "\n") } : {}),
   ...(env.BUILDER_USER !== undefined ? { buildUser: env.BUILDER_USER === "" ? null : env.BUILDER_USER } : {}),
-  // Storage (through the API) always holds the dependency caches; this keeps a copy on the machine's disk too.
-  localCache: env.BUILDER_LOCAL_CACHE !== "0",
+  // One machine keeps each branch's last workspace; a Container, empty every time, keeps archives in storage.
+  cacheMode: env.BUILDER_LOCAL_CACHE === "0" ? "archive" : "kept",
+  cacheLimits,
   limits,
   unsafeNoSandbox: env[UNSAFE_VARIABLE] === "1",
   directStorage,

@@ -10,6 +10,17 @@ export interface BuildRequest {
   secretEnvKeys: string[];
   callback: { apiUrl: string; token: string };
   limits: { maxFiles: number; maxFileBytes: number };
+  cache: CacheSettings;
+}
+
+/** How the build uses the project's build cache (docs/builder.md, "Build cache"). */
+export interface CacheSettings {
+  /** False for a build "without cache": nothing is restored, and the new cache replaces the old. */
+  restore: boolean;
+  /** The branch whose cache a branch without one of its own starts from. */
+  productionBranch: string;
+  /** Caches saved before this time (ms) were cleared by the user and are never restored. */
+  clearedAt: number | null;
 }
 
 export interface GitSource {
@@ -86,6 +97,8 @@ export function parseBuildRequest(body: unknown): { request: BuildRequest } | { 
     ? body.secretEnvKeys.filter((key): key is string => typeof key === "string")
     : [];
   const limits = isObject(body.limits) ? body.limits : {};
+  const cache = isObject(body.cache) ? body.cache : {};
+  const branchName = parseSource({ url: "git://x/", branch: cache.productionBranch });
   const positive = (value: unknown, fallback: number) =>
     typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback;
   return {
@@ -107,6 +120,11 @@ export function parseBuildRequest(body: unknown): { request: BuildRequest } | { 
       limits: {
         maxFiles: positive(limits.maxFiles, 20_000),
         maxFileBytes: positive(limits.maxFileBytes, 25 * 1024 * 1024),
+      },
+      cache: {
+        restore: cache.restore !== false,
+        productionBranch: "source" in branchName ? branchName.source.branch : source.source.branch,
+        clearedAt: positive(cache.clearedAt, 0) || null,
       },
     },
   };

@@ -7,8 +7,8 @@ import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { CacheStore } from "./cache.ts";
 import { type CallbackClient, CallbackError, sleep } from "./callback.ts";
 
-/** `projects/{projectId}/cache/{name}` as `dependencyCacheKey` makes it; the API knows the project itself. */
-const KEY = /^projects\/[^/]+\/cache\/([a-f0-9]{64}\.tar\.gz)$/;
+/** `projects/{projectId}/cache/{name}` as `archiveKey` makes it; the API knows the project itself. */
+const KEY = /^projects\/[^/]+\/cache\/([a-f0-9]{64}\.tar\.zst)$/;
 const ATTEMPTS = 3;
 
 /**
@@ -53,10 +53,10 @@ export class CallbackCacheStore implements CacheStore {
     const path = this.#path(key);
     await this.#retry(async () => {
       // A file-backed Blob: fetch sends its size as Content-Length and reads the file as it goes.
-      const body = await openAsBlob(file, { type: "application/gzip" });
+      const body = await openAsBlob(file, { type: "application/zstd" });
       const response = await this.#client.open("PUT", path, {
         body,
-        contentType: "application/gzip",
+        contentType: "application/zstd",
         ...(this.#signal ? { signal: this.#signal } : {}),
       });
       if (!response.ok) throw await failure("PUT", path, response);
@@ -96,33 +96,4 @@ async function failure(method: string, path: string, response: Response): Promis
     // Not JSON.
   }
   return new CallbackError(response.status, text, `${method} ${path} answered ${response.status}: ${detail}`);
-}
-
-/**
- * The builder's own disk in front of storage. A hit on disk costs no download and a hit in storage is kept
- * on disk; a save goes to storage, then to disk. Useful where one builder process runs many builds (locally); a production
- * Container is fresh for every build, so there only storage matters (`BUILDER_LOCAL_CACHE=0`).
- */
-export class TieredCacheStore implements CacheStore {
-  readonly #near: CacheStore;
-  readonly #far: CacheStore;
-
-  constructor(near: CacheStore, far: CacheStore) {
-    this.#near = near;
-    this.#far = far;
-  }
-
-  async get(key: string, file: string): Promise<boolean> {
-    if (await this.#near.get(key, file).catch(() => false)) return true;
-    if (!(await this.#far.get(key, file))) return false;
-    // Only a convenience for the next build here: a full disk must not turn the hit into a failure.
-    await this.#near.put(key, file).catch(() => undefined);
-    return true;
-  }
-
-  /** Storage first, so the disk only ever holds copies of what storage has (a refused save leaves neither). */
-  async put(key: string, file: string): Promise<void> {
-    await this.#far.put(key, file);
-    await this.#near.put(key, file);
-  }
 }

@@ -1,8 +1,9 @@
-import { lstat, realpath } from "node:fs/promises";
+import { chown, lstat, realpath, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { ProjectPaths } from "./cache.ts";
 import { BuildFailure } from "./clone.ts";
 import { isInside } from "./paths.ts";
+import type { RunAs } from "./process.ts";
 import type { Reporter } from "./reporter.ts";
 import type { Jail } from "./sandbox/jail.ts";
 
@@ -70,29 +71,33 @@ export async function projectPaths(jail: Jail, rootDir: string | null): Promise<
   return { host: real, inside: relative === "" ? inside : `${inside}/${relative.split(path.sep).join("/")}` };
 }
 
-const LOCKFILES = [
-  "pnpm-lock.yaml",
-  "yarn.lock",
-  "bun.lock",
-  "bun.lockb",
-  "package-lock.json",
-  "npm-shrinkwrap.json",
-];
+/**
+ * The build's `~/.npmrc` before the operator's lines: no audit or funding requests to the registry (a
+ * second or more per install) and no update check. A project's own `.npmrc` still overrides them.
+ */
+const NPM_DEFAULTS = ["audit=false", "fund=false", "update-notifier=false"];
 
 /**
- * The lockfile a cache key is made from: the project folder's, else the repository root's. Only a regular
- * file inside the checkout counts (a link to `/dev/zero` or a root-only file must never be read by root).
+ * Writes the build's `~/.npmrc` (`workspace` is the host path). No build code has run yet, `home` must be
+ * a real folder (a kept workspace's was tidied by the jail too), and `wx` refuses a link in its place.
  */
-export async function findLockfile(projectDir: string, repoDir: string): Promise<string | null> {
-  const checkout = await realpath(repoDir);
-  for (const dir of projectDir === repoDir ? [projectDir] : [projectDir, repoDir]) {
-    for (const name of LOCKFILES) {
-      const real = await realpath(path.join(dir, name)).catch(() => null);
-      if (real === null || !isInside(checkout, real)) continue;
-      if ((await lstat(real)).isFile()) return real;
-    }
-  }
-  return null;
+export async function writeNpmrc(
+  workspace: string,
+  user: RunAs | undefined,
+  operator: string | null,
+): Promise<void> {
+  const file = path.join(await realFolder(workspace, "home"), ".npmrc");
+  await writeFile(file, `${[...NPM_DEFAULTS, operator ?? ""].join("\n")}\n`, { flag: "wx", mode: 0o644 });
+  if (user) await chown(file, user.uid, user.gid);
+}
+
+/** `dir/name` when it is a real folder directly in `dir` (no link anywhere on the way); throws otherwise. */
+export async function realFolder(dir: string, name: string): Promise<string> {
+  const wanted = path.join(await realpath(dir), name);
+  const real = await realpath(wanted).catch(() => null);
+  if (real !== wanted || !(await lstat(real)).isDirectory())
+    throw new Error(`${wanted} is not a folder of the workspace`);
+  return real;
 }
 
 /** `1234` → `1.2s`. */

@@ -26,7 +26,7 @@ export interface DeploymentRecord {
 }
 
 const CACHE_PATH = /^\/api\/v1\/builds\/([^/]+)\/cache\/([^/]+)$/;
-const CACHE_KEY = /^[a-f0-9]{64}\.tar\.gz$/;
+const CACHE_KEY = /^[a-f0-9]{64}\.tar\.(gz|zst)$/;
 
 export class FakeApi {
   /** Blobs stored, shared by every deployment (one project in these tests). */
@@ -165,12 +165,8 @@ export class FakeApi {
   async #cache(request: IncomingMessage, response: ServerResponse, id: string, key: string): Promise<void> {
     const record = this.deployments.get(id);
     const final = record?.events.some((e) => e.status === "failed" || e.status === "canceled");
-    if (
-      !record ||
-      request.headers.authorization !== `Bearer ${record.token}` ||
-      record.status === "ready" ||
-      final
-    ) {
+    // As the API: the cache (only) still opens for a while after the deployment is ready.
+    if (!record || request.headers.authorization !== `Bearer ${record.token}` || final) {
       if (record) record.unauthorized++;
       request.resume();
       return json(response, 401, { code: "unauthorized" });

@@ -9,7 +9,8 @@ export function buildRequest(
   git: GitServer,
   apiUrl: string,
   repo: string,
-  overrides: Partial<Pick<BuildRequest, "env" | "secretEnvKeys" | "limits">> & {
+  overrides: Partial<Pick<BuildRequest, "env" | "secretEnvKeys" | "limits" | "cache">> & {
+    branch?: string;
     commit?: string | null;
     settings?: Partial<BuildRequest["settings"]>;
   } = {},
@@ -17,7 +18,12 @@ export function buildRequest(
   return {
     deploymentId: `dpl_${randomBytes(6).toString("hex")}`,
     project: { id: "prj_test", name: "site" },
-    source: { url: git.url(repo), branch: "main", commit: overrides.commit ?? null, rootDir: null },
+    source: {
+      url: git.url(repo),
+      branch: overrides.branch ?? "main",
+      commit: overrides.commit ?? null,
+      rootDir: null,
+    },
     settings: {
       framework: null,
       installCommand: null,
@@ -31,6 +37,7 @@ export function buildRequest(
     secretEnvKeys: overrides.secretEnvKeys ?? [],
     callback: { apiUrl, token: `mbd_${randomBytes(24).toString("hex")}` },
     limits: overrides.limits ?? { maxFiles: 20_000, maxFileBytes: 25 * 1024 * 1024 },
+    cache: overrides.cache ?? { restore: true, productionBranch: "main", clearedAt: null },
   };
 }
 

@@ -27,6 +27,11 @@ export interface Framework {
   outputDir: string | ((context: DetectContext) => Promise<OutputGuess>);
   /** Extra advice for the log (a Next app without `output: 'export'`). */
   advise?: (context: DetectContext) => Promise<string | null>;
+  /**
+   * Folders the framework fills on a build and reuses on the next one (relative to the project; what is
+   * inside node_modules, such as `node_modules/.cache`, is kept with node_modules anyway).
+   */
+  cacheDirs?: string[];
 }
 
 const major = (range: string | undefined): number | null => {
@@ -118,6 +123,7 @@ export const FRAMEWORKS: readonly Framework[] = [
     anyOf: ["@sveltejs/kit"],
     command: "vite build",
     outputDir: "build",
+    cacheDirs: [".svelte-kit"],
   },
   {
     id: "analog",
@@ -136,6 +142,7 @@ export const FRAMEWORKS: readonly Framework[] = [
       (major(context.deps.nuxt) ?? 3) < 3
         ? { dir: "dist", reason: "Nuxt 2 generates into dist" }
         : { dir: ".output/public" },
+    cacheDirs: [".nuxt"],
   },
   {
     id: "nextjs",
@@ -151,14 +158,23 @@ export const FRAMEWORKS: readonly Framework[] = [
       }
       return "Next.js writes static files to out/ only with output: 'export' in next.config";
     },
+    cacheDirs: [".next/cache"],
   },
-  { id: "gatsby", name: "Gatsby", anyOf: ["gatsby"], command: "gatsby build", outputDir: "public" },
+  {
+    id: "gatsby",
+    name: "Gatsby",
+    anyOf: ["gatsby"],
+    command: "gatsby build",
+    outputDir: "public",
+    cacheDirs: [".cache", "public"],
+  },
   {
     id: "docusaurus",
     name: "Docusaurus",
     anyOf: ["@docusaurus/core"],
     command: "docusaurus build",
     outputDir: "build",
+    cacheDirs: [".docusaurus"],
   },
   {
     id: "vitepress",
@@ -167,6 +183,7 @@ export const FRAMEWORKS: readonly Framework[] = [
     scripts: ["docs:build"],
     command: "vitepress build docs",
     outputDir: (context) => docsFolder(context, "vitepress", ".vitepress"),
+    cacheDirs: [".vitepress/cache", "docs/.vitepress/cache"],
   },
   {
     id: "vuepress",
@@ -183,8 +200,16 @@ export const FRAMEWORKS: readonly Framework[] = [
     anyOf: ["@11ty/eleventy"],
     command: "eleventy",
     outputDir: "_site",
+    cacheDirs: [".cache"],
   },
-  { id: "astro", name: "Astro", anyOf: ["astro"], command: "astro build", outputDir: "dist" },
+  {
+    id: "astro",
+    name: "Astro",
+    anyOf: ["astro"],
+    command: "astro build",
+    outputDir: "dist",
+    cacheDirs: [".astro"],
+  },
   { id: "gridsome", name: "Gridsome", anyOf: ["gridsome"], command: "gridsome build", outputDir: "dist" },
   { id: "hexo", name: "Hexo", anyOf: ["hexo"], command: "hexo generate", outputDir: "public" },
   {
@@ -201,6 +226,7 @@ export const FRAMEWORKS: readonly Framework[] = [
     files: ["angular.json"],
     command: "ng build",
     outputDir: angularOutput,
+    cacheDirs: [".angular/cache"],
   },
   {
     id: "vue-cli",

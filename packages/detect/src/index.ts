@@ -82,6 +82,7 @@ export async function detectProject(files: ProjectFiles, options: DetectOptions 
     nodeVersion,
     packageManager: pm.name,
     packageManagerVersion: pm.version,
+    cacheDirs: framework?.cacheDirs ?? [],
     reasons,
   };
 }

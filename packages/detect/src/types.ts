@@ -22,6 +22,8 @@ export interface Detection {
   packageManager: PackageManagerName;
   /** A version or range of the package manager to use (`9`, `9.1.0`, `1`), or null for the default. */
   packageManagerVersion: string | null;
+  /** The framework's own cache folders, relative to the project, kept from one build to the next. */
+  cacheDirs: string[];
   reasons: string[];
 }
 

@@ -22,16 +22,19 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   openFiles: 65_536,
 };
 
+/** A positive whole number from the variable `name` times `unit`, or `fallback` when it is unset. */
+export function fromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, unit: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name}=${raw} is not a positive whole number`);
+  return value * unit;
+}
+
 /** The limits from `BUILDER_DISK_MB`, `BUILDER_MEMORY_MB`, `BUILDER_PROCESSES`, `BUILDER_OPEN_FILES`. */
 export function limitsFromEnv(env: NodeJS.ProcessEnv): SandboxLimits {
-  const read = (name: string, fallback: number, unit: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === "") return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value <= 0)
-      throw new Error(`${name}=${raw} is not a positive whole number`);
-    return value * unit;
-  };
+  const read = (name: string, fallback: number, unit: number) => fromEnv(env, name, fallback, unit);
   return {
     diskBytes: read("BUILDER_DISK_MB", DEFAULT_LIMITS.diskBytes, MB),
     memoryBytes: read("BUILDER_MEMORY_MB", DEFAULT_LIMITS.memoryBytes, MB),

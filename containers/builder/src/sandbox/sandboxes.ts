@@ -7,7 +7,7 @@ import { createCgroup, removeStaleCgroups, type SandboxLimits } from "./limits.t
 import { SLIRP_DNS } from "./network.ts";
 import { proveJail, SandboxUnavailable, systemLayout, UNSAFE_VARIABLE } from "./probe.ts";
 import { isRoot } from "./users.ts";
-import { createWorkspace, JAIL_ROOT } from "./workspace.ts";
+import { createWorkspace, JAIL_ROOT, type WorkspaceSlot } from "./workspace.ts";
 
 export interface SandboxSettings {
   workDir: string;
@@ -54,8 +54,23 @@ export class Sandboxes {
     return "builds run in a bubblewrap sandbox with slirp4netns networking";
   }
 
-  /** Makes the jail `name` (a slot) for `user`: a fresh workspace, cgroup and /etc. */
-  async open(name: string, user: RunAs | undefined): Promise<Jail> {
+  /** The size of each build's work filesystem, or null where it is a plain folder. */
+  get diskBytes(): number | null {
+    const mode = this.#mode;
+    return mode instanceof SandboxUnavailable || mode.kind !== "bwrap" || !isRoot()
+      ? null
+      : this.#settings.limits.diskBytes;
+  }
+
+  /**
+   * Makes the jail `name` (a slot) for `user`: a workspace, cgroup and /etc. The workspace is fresh, or
+   * the kept one `reuse` puts in the slot (then `workspace.reused`, and the jail must tidy it first).
+   */
+  async open(
+    name: string,
+    user: RunAs | undefined,
+    reuse?: (slot: WorkspaceSlot) => Promise<boolean>,
+  ): Promise<Jail> {
     const mode = this.#mode;
     if (mode instanceof SandboxUnavailable) throw mode;
     const jailed = mode.kind === "bwrap";
@@ -77,6 +92,7 @@ export class Sandboxes {
       diskBytes: limits.diskBytes,
       mount: jailed && isRoot(),
       inside: jailed ? JAIL_ROOT : null,
+      ...(reuse ? { reuse } : {}),
     });
     const etcDir = path.join(workDir, ".etc", name);
     await writeEtc(etcDir, user);
@@ -92,10 +108,10 @@ export class Sandboxes {
     });
   }
 
-  /** Removes a jail's workspace and cgroup; its processes are already gone. */
-  async close(jail: Jail): Promise<void> {
+  /** Removes a jail's workspace (or keeps it at `keepAs`) and cgroup; its processes are already gone. */
+  async close(jail: Jail, keepAs?: string): Promise<void> {
     await jail.cgroup?.remove().catch(() => undefined);
-    await jail.workspace.remove();
+    await jail.workspace.remove(keepAs ? { keepAs } : {});
   }
 }
 

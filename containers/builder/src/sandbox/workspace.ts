@@ -2,7 +2,7 @@
 // loop device) of the build's disk size: a build that fills it fails with "no space" and the host's disk is
 // untouched, hard links cannot reach host files, and unmounting removes every byte. Without root it is a
 // plain folder and disk use is not bounded (the builder says so in the log).
-import { chmod, chown, mkdir, readFile, rm, statfs } from "node:fs/promises";
+import { chmod, chown, lstat, mkdir, readFile, rename, rm, statfs } from "node:fs/promises";
 import path from "node:path";
 import { type RunAs, runProcess } from "../process.ts";
 
@@ -18,9 +18,21 @@ export interface Workspace {
   private: string;
   /** The size of the work filesystem, or null when disk use is not bounded. */
   diskBytes: number | null;
+  /**
+   * True when the workspace is a kept one (the build cache, docs/builder.md): its `src` is the previous
+   * build's, and nothing in it may be trusted by privileged code, so the jail tidies it (`tidyKept`).
+   */
+  reused: boolean;
   /** True when less than 1 % (or 1 MB) of the work filesystem is left. */
   full(): Promise<boolean>;
-  remove(): Promise<void>;
+  /** Removes it, or with `keepAs` moves its image (or folder, unmounted) there for a later build. */
+  remove(options?: { keepAs?: string }): Promise<void>;
+}
+
+/** Where a kept workspace is put for a slot: its image when mounted, else its folder. */
+export interface WorkspaceSlot {
+  image: string | null;
+  folder: string;
 }
 
 const SYSTEM = { cwd: "/", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } };
@@ -36,6 +48,8 @@ export async function createWorkspace(input: {
   diskBytes: number;
   mount: boolean;
   inside: string | null;
+  /** Puts a kept workspace in the slot; false when there is none to reuse. */
+  reuse?: (slot: WorkspaceSlot) => Promise<boolean>;
 }): Promise<Workspace> {
   const { workDir, name, user } = input;
   await mkdir(workDir, { recursive: true });
@@ -52,21 +66,37 @@ export async function createWorkspace(input: {
   await mkdir(privateRoot, { recursive: true, mode: 0o700 });
   await chmod(privateRoot, 0o700);
   await mkdir(privateDir, { mode: 0o700 });
-  await mkdir(host, { mode: 0o700 });
+  let reused = input.reuse ? await input.reuse({ image: input.mount ? image : null, folder: host }) : false;
+  if (!reused || input.mount) await mkdir(host, { mode: 0o700 });
   let mounted = false;
-  if (input.mount) mounted = await mountImage(image, host, input.diskBytes);
-  for (const dir of ["src", "home", "tmp"]) await mkdir(path.join(host, dir), { mode: 0o700 });
-  if (user) {
-    for (const dir of [host, ...["src", "home", "tmp"].map((d) => path.join(host, d))]) {
-      await chown(dir, user.uid, user.gid);
-    }
+  if (input.mount && reused) {
+    mounted = await mountKept(image, host);
+    reused = mounted;
   }
-  await rm(path.join(host, "lost+found"), { recursive: true, force: true });
+  if (input.mount && !mounted) mounted = await mountImage(image, host, input.diskBytes);
+  if (reused) {
+    // Files of another slot's user become this one's. `chown -R` never follows a link, and no build
+    // process is alive to swap one in; everything below the top is left to the jail to tidy.
+    if (user && (await lstat(host)).uid !== user.uid) {
+      const owned = await runProcess("chown", ["-R", "-P", `${user.uid}:${user.gid}`, "--", host], SYSTEM);
+      if (owned.code !== 0) throw new Error(`could not give the kept workspace to the build user`);
+    }
+    await chmod(host, 0o700);
+  } else {
+    for (const dir of ["src", "home", "tmp"]) await mkdir(path.join(host, dir), { mode: 0o700 });
+    if (user) {
+      for (const dir of [host, ...["src", "home", "tmp"].map((d) => path.join(host, d))]) {
+        await chown(dir, user.uid, user.gid);
+      }
+    }
+    await rm(path.join(host, "lost+found"), { recursive: true, force: true });
+  }
   return {
     host,
     inside: input.inside ?? host,
     private: privateDir,
     diskBytes: mounted ? input.diskBytes : null,
+    reused,
     async full() {
       if (!mounted) return false;
       const stats = await statfs(host).catch(() => null);
@@ -74,8 +104,12 @@ export async function createWorkspace(input: {
       const free = stats.bavail * stats.bsize;
       return free < Math.max(1024 * 1024, (stats.blocks * stats.bsize) / 100);
     },
-    async remove() {
+    async remove(options = {}) {
+      const { keepAs } = options;
+      // Blocks the build freed go back to the host, so a kept image holds only what it still uses.
+      if (mounted && keepAs) await runProcess("fstrim", [host], SYSTEM);
       if (mounted) await unmount(host);
+      if (keepAs) await rename(mounted ? image : host, keepAs);
       await rm(host, { recursive: true, force: true });
       await rm(privateDir, { recursive: true, force: true });
       await rm(image, { force: true });
@@ -104,6 +138,17 @@ async function mountImage(image: string, target: string, bytes: number): Promise
     return false;
   }
   return true;
+}
+
+/** Mounts a kept image after a check (`e2fsck -p`); false, with the image gone, when it is damaged. */
+async function mountKept(image: string, target: string): Promise<boolean> {
+  const checked = await runProcess("e2fsck", ["-p", image], SYSTEM);
+  // 0: clean, 1: errors fixed. Anything else, or a failed mount, and the build starts from an empty disk.
+  const fine =
+    (checked.code === 0 || checked.code === 1) &&
+    (await runProcess("mount", ["-o", "loop,nosuid,nodev,noatime", image, target], SYSTEM)).code === 0;
+  if (!fine) await rm(image, { force: true });
+  return fine;
 }
 
 async function unmount(target: string): Promise<void> {

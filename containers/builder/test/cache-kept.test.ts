@@ -1,0 +1,261 @@
+// The build cache on one machine (kept workspaces), with real installs from the npm registry: npm without
+// a lockfile, pnpm and Yarn with theirs, the production branch's cache for a new branch, a framework's
+// cache folder, another Node major, a cleared cache, a build without cache, and links a build leaves.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningBuilder, startBuilder } from "../src/index.ts";
+import { FakeApi } from "./fake-api.ts";
+import { buildRequest, call, GitServer } from "./harness.ts";
+
+const secret = `bs_${randomBytes(16).toString("hex")}`;
+const git = new GitServer();
+const api = new FakeApi();
+let builder: RunningBuilder;
+let dataDir: string;
+let workDir: string;
+
+beforeAll(async () => {
+  await git.start();
+  await api.start();
+  dataDir = await mkdtemp(path.join(tmpdir(), "miaobu-builder-"));
+  await chmod(dataDir, 0o711);
+  workDir = path.join(dataDir, "work");
+  builder = await startBuilder({
+    secret,
+    port: 0,
+    workDir,
+    cacheDir: path.join(dataDir, "cache"),
+    // The machine's own CA (a proxy's), as the builder's default, and a setting of our own.
+    npmrc: [
+      process.env.NODE_EXTRA_CA_CERTS ? `cafile=${process.env.NODE_EXTRA_CA_CERTS}` : "",
+      "fund=false",
+    ].join("\n"),
+    log: () => {},
+  });
+});
+
+afterAll(async () => {
+  await builder?.close();
+  await api.close();
+  git.stop();
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(git.base, { recursive: true, force: true });
+});
+
+type Overrides = Parameters<typeof buildRequest>[3];
+
+async function build(repo: string, overrides: Overrides = {}, project = `prj_${repo}`) {
+  const request = { ...buildRequest(git, api.url, repo, overrides), project: { id: project, name: repo } };
+  api.expect(request.deploymentId, request.callback.token);
+  expect((await call(builder.url, secret, "POST", "/builds", request)).status).toBe(202);
+  const record = await api.finished(request.deploymentId, Number(process.env.BUILD_WAIT_MS ?? 170_000));
+  const log = api.logText(request.deploymentId);
+  expect(record.status, log).toBe("ready");
+  // The workspace is kept after the build reports: wait until the builder is idle again.
+  await until(
+    async () =>
+      ((await call(builder.url, secret, "GET", "/healthz")).body as { running?: number }).running === 0,
+  );
+  return log;
+}
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 600 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+const BUILD_WITH_DEP = `const isNumber = require("is-number");
+require("node:fs").mkdirSync("dist", { recursive: true });
+require("node:fs").writeFileSync("dist/index.html", "<p>" + isNumber(42) + "</p>");
+`;
+
+function site(name: string, extra: Record<string, unknown> = {}): Record<string, string> {
+  return {
+    "package.json": JSON.stringify({
+      name,
+      private: true,
+      scripts: { build: "node build.js" },
+      dependencies: { "is-number": "7.0.0" },
+      ...extra,
+    }),
+    "build.js": BUILD_WITH_DEP,
+  };
+}
+
+/** The metadata files of a project's kept workspaces. */
+async function keptMeta(project: string): Promise<string[]> {
+  const dir = path.join(workDir, ".private", "kept", project);
+  return (await readdir(dir).catch(() => []))
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => path.join(dir, f));
+}
+
+describe("npm without a lockfile", () => {
+  it("reuses node_modules and npm's store on the next build, and on a new branch from production's", async () => {
+    await git.commit("npm", site("npm-site"));
+    const cold = await build("npm");
+    expect(cold).toContain("No build cache for this branch yet");
+    expect(cold).toMatch(/added 1 package/);
+    expect(await keptMeta("prj_npm")).toHaveLength(1);
+
+    await git.commit("npm", { "build.js": `${BUILD_WITH_DEP}// changed\n` });
+    const warm = await build("npm");
+    expect(warm).toMatch(
+      /Build cache of branch main, saved \d+ s ago: home \(package manager store\), node_modules/,
+    );
+    expect(warm).toMatch(/up to date/);
+    expect(warm).not.toMatch(/added \d+ package/);
+
+    execFileSync("git", ["branch", "-f", "feature"], { cwd: path.join(git.base, "npm") });
+    const branch = await build("npm", { branch: "feature" });
+    expect(branch).toMatch(/Build cache of production branch main, saved .*node_modules/);
+    expect(branch).toMatch(/up to date/);
+    // Production's was copied, not taken: both branches now have one.
+    expect(await keptMeta("prj_npm")).toHaveLength(2);
+    expect(await build("npm")).toMatch(/Build cache of branch main/);
+    // Another project of the same repository and branch never gets this project's.
+    expect(await build("npm", {}, "prj_someone_else")).toContain("No build cache for this branch yet");
+  });
+
+  it("rebuilds node_modules made with another Node major, and keeps nothing after a clear", async () => {
+    const [meta = ""] = await keptMeta("prj_npm").then((files) => files.sort());
+    for (const file of await keptMeta("prj_npm")) {
+      const json = JSON.parse(await readFile(file, "utf8")) as { branch: string; nodeMajor: string };
+      if (json.branch === "main") await writeFile(file, JSON.stringify({ ...json, nodeMajor: "18" }));
+    }
+    expect(meta).not.toBe("");
+    const other = await build("npm");
+    expect(other).toMatch(
+      /the cache was made with Node 18, this build uses Node \d+: node_modules and framework caches are rebuilt/,
+    );
+    expect(other).toMatch(/added 1 package/);
+
+    const cleared = await build("npm", {
+      cache: { restore: true, productionBranch: "main", clearedAt: Date.now() },
+    });
+    expect(cleared).toContain("No build cache for this branch yet");
+    expect(cleared).toMatch(/added 1 package/);
+
+    const without = await build("npm", {
+      cache: { restore: false, productionBranch: "main", clearedAt: null },
+    });
+    expect(without).toContain("Building without cache, as asked");
+    expect(without).toMatch(/added 1 package/);
+    // …and its workspace is the branch's cache now.
+    expect(await build("npm")).toMatch(/Build cache of branch main.*node_modules/);
+  });
+});
+
+describe("pnpm and Yarn with their lockfiles", () => {
+  it("pnpm finds its store and node_modules in place", async () => {
+    await git.commit("pnpm", {
+      ...site("pnpm-site"),
+      "pnpm-lock.yaml": `lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+importers:
+
+  .:
+    dependencies:
+      is-number:
+        specifier: 7.0.0
+        version: 7.0.0
+
+packages:
+
+  is-number@7.0.0:
+    resolution: {integrity: sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng==}
+    engines: {node: '>=0.12.0'}
+
+snapshots:
+
+  is-number@7.0.0: {}
+`,
+    });
+    expect(await build("pnpm")).toMatch(/\$ pnpm install/);
+    const warm = await build("pnpm");
+    expect(warm).toMatch(/Build cache of branch main.*node_modules/);
+    expect(warm).toMatch(/Already up to date|Lockfile is up to date/);
+  });
+
+  it("Yarn finds its cache and node_modules in place", async () => {
+    await git.commit("yarn", {
+      ...site("yarn-site"),
+      "yarn.lock": `# THIS IS AN AUTOGENERATED FILE. DO NOT EDIT THIS FILE DIRECTLY.
+# yarn lockfile v1
+
+
+is-number@7.0.0:
+  version "7.0.0"
+  resolved "https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz#7535345b896734d5f80c4d06c50955527a14f12b"
+  integrity sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng==
+`,
+    });
+    expect(await build("yarn")).toMatch(/\$ yarn install/);
+    const warm = await build("yarn");
+    expect(warm).toMatch(/Build cache of branch main.*node_modules/);
+    expect(warm).toMatch(/Already up-to-date/);
+  });
+});
+
+describe("a framework's cache folder", () => {
+  it("comes back on the next build (a project detected as Docusaurus: .docusaurus)", async () => {
+    await git.commit("docs", {
+      "package.json": JSON.stringify({
+        name: "docs",
+        private: true,
+        scripts: { build: "node build.js" },
+        devDependencies: { "@docusaurus/core": "3.9.2" },
+      }),
+      "build.js": `const fs = require("node:fs");
+const stamp = ".docusaurus/stamp";
+console.log(fs.existsSync(stamp) ? "REUSED " + fs.readFileSync(stamp, "utf8") : "FRESH");
+fs.mkdirSync(".docusaurus", { recursive: true });
+fs.writeFileSync(stamp, process.env.MIAOBU_DEPLOYMENT_ID);
+fs.mkdirSync("build", { recursive: true });
+fs.writeFileSync("build/index.html", "<p>docs</p>");
+`,
+    });
+    // Nothing to install: the cache of a folder does not depend on node_modules.
+    const settings = { installCommand: "true" };
+    const first = await build("docs", { settings });
+    expect(first).toContain("FRESH");
+    const second = await build("docs", { settings });
+    expect(second).toMatch(/Build cache of branch main.*\.docusaurus/);
+    expect(second).toMatch(/REUSED dpl_/);
+  });
+});
+
+describe("what a build leaves in its kept workspace", () => {
+  it("links in place of home and of the cache's own files lead the next build nowhere outside", async () => {
+    const outside = await mkdtemp(path.join(tmpdir(), "miaobu-outside-"));
+    await mkdir(path.join(outside, "home"));
+    await git.commit("links", {
+      "package.json": JSON.stringify({ name: "links", private: true, scripts: { build: "node build.js" } }),
+      "build.js": `const fs = require("node:fs");
+fs.mkdirSync("dist", { recursive: true });
+fs.writeFileSync("dist/index.html", "<p>links</p>");
+const root = process.env.HOME.replace(/\\/home$/, "");
+fs.rmSync(root + "/home", { recursive: true, force: true });
+fs.symlinkSync(${JSON.stringify(outside)} + "/home", root + "/home");
+fs.symlinkSync(${JSON.stringify(outside)}, root + "/.previous");
+fs.symlinkSync(${JSON.stringify(outside)}, root + "/.miaobu-cache.json");
+`,
+    });
+    await build("links");
+    const second = await build("links");
+    expect(second).toMatch(/Build cache of branch main/);
+    // The builder wrote the build's .npmrc into the real home, not through the link.
+    expect(existsSync(path.join(outside, "home", ".npmrc"))).toBe(false);
+    expect(await readdir(outside)).toEqual(["home"]);
+    expect(await readdir(path.join(outside, "home"))).toEqual([]);
+    await rm(outside, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,108 @@
+// Kept workspaces as plain folders: which one a build gets, what is stale, and eviction at the limits.
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { KeptWorkspaces } from "../src/kept-workspaces.ts";
+
+const MB = 1024 * 1024;
+let dir: string;
+let clock = 1_000;
+const now = () => clock;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "miaobu-kept-"));
+  clock = 1_000;
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+/** Keeps a workspace of `mb` megabytes for a project's branch, as a build does when it is ready. */
+async function keep(kept: KeptWorkspaces, projectId: string, branch: string, mb = 1): Promise<void> {
+  const source = path.join(dir, `slot-${projectId}-${branch}`);
+  await mkdir(source, { recursive: true });
+  await writeFile(path.join(source, "data"), Buffer.alloc(mb * MB, 1));
+  const target = await kept.place(projectId, branch);
+  await rename(source, target);
+  clock += 1_000;
+  await kept.commit({ projectId, branch, nodeMajor: "22", packageManager: "npm", diskBytes: null });
+}
+
+const want = (branch: string, extra: { clearedAt?: number | null; diskBytes?: number | null } = {}) => ({
+  projectId: "prj_a",
+  branch,
+  productionBranch: "main",
+  clearedAt: extra.clearedAt ?? null,
+  diskBytes: extra.diskBytes ?? null,
+});
+
+describe("kept workspaces", () => {
+  const limits = { projectBytes: 100 * MB, totalBytes: 100 * MB };
+
+  it("hands a branch its own (moved), else a copy of production's, else nothing", async () => {
+    const kept = new KeptWorkspaces(path.join(dir, "kept"), limits, now);
+    expect(await kept.take(want("main"), { image: null, folder: path.join(dir, "s1") })).toBeNull();
+    await keep(kept, "prj_a", "main");
+    const own = await kept.take(want("main"), { image: null, folder: path.join(dir, "s2") });
+    expect(own?.from).toBe("branch");
+    expect(await readdir(path.join(dir, "s2"))).toEqual(["data"]);
+    // Taken: a second build of the branch at once finds none.
+    expect(await kept.take(want("main"), { image: null, folder: path.join(dir, "s3") })).toBeNull();
+
+    await keep(kept, "prj_a", "main");
+    const copy = await kept.take(want("feature"), { image: null, folder: path.join(dir, "s4") });
+    expect(copy?.from).toBe("production");
+    expect(await readdir(path.join(dir, "s4"))).toEqual(["data"]);
+    expect((await kept.take(want("main"), { image: null, folder: path.join(dir, "s5") }))?.from).toBe(
+      "branch",
+    );
+  });
+
+  it("never hands out a cache saved before a clear, or made for another disk size", async () => {
+    const kept = new KeptWorkspaces(path.join(dir, "kept"), limits, now);
+    await keep(kept, "prj_a", "main");
+    expect(
+      await kept.take(want("main", { clearedAt: clock + 1 }), { image: null, folder: path.join(dir, "s") }),
+    ).toBeNull();
+    // …and it is gone for good.
+    expect(await kept.projectBytes("prj_a")).toBe(0);
+    await keep(kept, "prj_a", "main");
+    expect(
+      await kept.take(want("main", { diskBytes: 64 * MB }), { image: null, folder: path.join(dir, "t") }),
+    ).toBeNull();
+  });
+
+  it("evicts a project's least recently used branches at its limit, and other projects' at the total", async () => {
+    const kept = new KeptWorkspaces(
+      path.join(dir, "kept"),
+      { projectBytes: 5 * MB, totalBytes: 9 * MB },
+      now,
+    );
+    await keep(kept, "prj_a", "main", 2);
+    await keep(kept, "prj_a", "one", 2);
+    await keep(kept, "prj_a", "two", 2);
+    // 6 MB > 5 MB: the oldest (main) went.
+    expect(await kept.take(want("main"), { image: null, folder: path.join(dir, "m") })).toBeNull();
+    expect(await kept.projectBytes("prj_a")).toBeGreaterThanOrEqual(4 * MB);
+    expect(await kept.projectBytes("prj_a")).toBeLessThanOrEqual(5 * MB);
+    await keep(kept, "prj_b", "main", 3);
+    await keep(kept, "prj_c", "main", 3);
+    // 10 MB > 9 MB in all: the least recently used of all (prj_a's "one") went, the newest stayed.
+    expect(
+      await kept.take(
+        { ...want("one"), productionBranch: "one" },
+        { image: null, folder: path.join(dir, "o") },
+      ),
+    ).toBeNull();
+    expect(await kept.projectBytes("prj_c")).toBeGreaterThanOrEqual(3 * MB);
+  });
+
+  it("keeps nothing of a workspace larger than a project may hold", async () => {
+    const kept = new KeptWorkspaces(
+      path.join(dir, "kept"),
+      { projectBytes: 1 * MB, totalBytes: 9 * MB },
+      now,
+    );
+    await keep(kept, "prj_a", "main", 2);
+    expect(await kept.projectBytes("prj_a")).toBe(0);
+  });
+});
