@@ -30,6 +30,7 @@ export default defineConfig(async () => {
             MIAOBU_MAX_FILES: "1500",
             MIAOBU_MAX_FILE_BYTES: "65536",
             MIAOBU_MAX_CACHE_BYTES: "65536",
+            MIAOBU_MAX_PROJECT_CACHE_BYTES: "150000",
             BUILDER_URL: builderUrl,
             BUILDER_SECRET: "test-builder-secret",
             // Storage is isolated per test, so a test that starts three builds meets the global limit.

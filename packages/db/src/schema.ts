@@ -130,6 +130,8 @@ export const projects = sqliteTable(
      * swept projects first. Null: never swept.
      */
     sweepUntil: integer("sweep_until"),
+    /** When the user last cleared the build cache: builds never restore a cache saved before it. */
+    cacheClearedAt: integer("cache_cleared_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -174,6 +176,8 @@ export const deployments = sqliteTable(
     pullRequest: integer("pull_request"),
     /** When retention deleted it (status `deleted`). */
     deletedAt: integer("deleted_at"),
+    /** Built "without cache": nothing restored, and the new cache replaces the branch's old one. */
+    skipCache: integer("skip_cache", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     index("deployments_project_created_idx").on(t.projectId, t.createdAt),

@@ -64,6 +64,6 @@ export const storageKeys = {
   project: (projectId: string) => `projects/${projectId}/`,
   buildLog: (projectId: string, deploymentId: string) =>
     `projects/${projectId}/deployments/${deploymentId}/build.log`,
-  /** A dependency cache archive of the builder (`{sha256 hex}.tar.gz`). */
+  /** A build cache archive of the builder (`{sha256 hex}.tar.zst`); `""` gives the prefix of them all. */
   cache: (projectId: string, key: string) => `projects/${projectId}/cache/${key}`,
 };

@@ -21,6 +21,8 @@ export interface Config {
   maxManifestBytes: number;
   /** Largest dependency cache archive a build may store (`MIAOBU_MAX_CACHE_BYTES`). */
   maxCacheBytes: number;
+  /** Most bytes of cache archives one project keeps; the oldest go first (`MIAOBU_MAX_PROJECT_CACHE_BYTES`). */
+  maxProjectCacheBytes: number;
   tokenTtlMs: number;
   /** Hosts git URLs may name although they are loopback or private (`MIAOBU_GIT_ALLOWED_HOSTS`). */
   gitAllowedHosts: AllowedHost[];
@@ -148,6 +150,11 @@ export function parseConfig(env: Env): Config {
     maxBatchFiles: 1000,
     maxManifestBytes: 8 * MIB,
     maxCacheBytes: positiveInt("MIAOBU_MAX_CACHE_BYTES", env.MIAOBU_MAX_CACHE_BYTES, 500 * MIB),
+    maxProjectCacheBytes: positiveInt(
+      "MIAOBU_MAX_PROJECT_CACHE_BYTES",
+      env.MIAOBU_MAX_PROJECT_CACHE_BYTES,
+      2048 * MIB,
+    ),
     gitAllowedHosts: parseAllowedHosts(optionalVar(env, "MIAOBU_GIT_ALLOWED_HOSTS")),
     tokenTtlMs: positiveInt("MIAOBU_TOKEN_TTL_DAYS", env.MIAOBU_TOKEN_TTL_DAYS, 90) * 24 * 60 * 60 * 1000,
     builds: parseBuildConfig(env),

@@ -9,6 +9,7 @@ import { analyzeRoutes } from "./routes/analyze.ts";
 import { auth, me } from "./routes/auth.ts";
 import { buildCacheRoutes } from "./routes/build-cache.ts";
 import { buildRoutes } from "./routes/builds.ts";
+import { cacheRoutes } from "./routes/cache.ts";
 import { callbackRoutes, settleAfterFinalize } from "./routes/callbacks.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
 import { domainRoutes } from "./routes/domains.ts";
@@ -44,6 +45,7 @@ const routes = app
   .route("/api/v1/projects", envRoutes)
   .route("/api/v1/projects", domainRoutes)
   .route("/api/v1/projects", retentionRoutes)
+  .route("/api/v1/projects", cacheRoutes)
   // Before the deployment routes, so it wraps the builder's finalize.
   .use("/api/v1/deployments/:id/finalize", settleAfterFinalize)
   .route("/api/v1", deploymentRoutes)

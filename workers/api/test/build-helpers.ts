@@ -12,6 +12,7 @@ export interface BuildRequestJson {
   secretEnvKeys: string[];
   callback: { apiUrl: string; token: string };
   limits: { maxFiles: number; maxFileBytes: number };
+  cache: { restore: boolean; productionBranch: string; clearedAt: number | null };
 }
 
 interface StubRecord {
@@ -97,6 +98,7 @@ interface Row {
   commit_message: string | null;
   framework: string | null;
   callback_token_hash: string | null;
+  skip_cache: number;
 }
 
 /** The deployment's row in D1. */

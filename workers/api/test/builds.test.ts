@@ -104,7 +104,7 @@ describe("deploy hooks", () => {
     const { deployment } = await fired.json<{ deployment: Record<string, unknown> }>();
     expect(deployment).toMatchObject({ status: "queued", branch: "preview", environment: "preview" });
     expect(Object.keys(deployment).sort()).toEqual(
-      ["branch", "createdAt", "environment", "id", "project", "shortId", "status", "url"].sort(),
+      ["branch", "createdAt", "environment", "id", "project", "shortId", "skipCache", "status", "url"].sort(),
     );
     expect((await row(String(deployment.id))).status).toBe("queued");
     const listed = await api(`/api/v1/deployments/${String(deployment.id)}`, { token });

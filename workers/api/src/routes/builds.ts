@@ -18,7 +18,12 @@ import { branchName } from "./schemas.ts";
 /** A commit id as a trigger may name it: 7 to 64 hex digits (SHA-1 or SHA-256 object names). */
 export const commitId = z.string().regex(/^[0-9a-fA-F]{7,64}$/, "expected a hex commit id");
 
-export const triggerBody = z.strictObject({ branch: branchName.optional(), commit: commitId.optional() });
+export const triggerBody = z.strictObject({
+  branch: branchName.optional(),
+  commit: commitId.optional(),
+  /** `false`: build without cache (restore nothing; this build's cache replaces the branch's). */
+  cache: z.boolean().optional(),
+});
 
 /** The URL a deploy hook is called at, on the API the request came to. */
 export function hookUrl(requestUrl: string, secret: string): string {
@@ -31,12 +36,12 @@ export const buildRoutes = new Hono<AppEnv>()
     const deps = c.get("deps");
     const user = c.get("user");
     const project = await findProject(deps, user.id, c.req.param("project"));
-    const { branch, commit } = c.req.valid("json");
+    const { branch, commit, cache } = c.req.valid("json");
     // API tokens are what the CLI uses; the console's session-authenticated trigger will say "console".
     const deployment = await triggerBuild(
       { ...deps, scheduler: schedulerOf(c.env), gate: triggerGate(c) },
       project,
-      { branch, commit, source: "cli", createdBy: user.id },
+      { branch, commit, source: "cli", createdBy: user.id, skipCache: cache === false },
     );
     return c.json({ deployment: await presentOne(deps, project, deployment) }, 202);
   })

@@ -9,7 +9,11 @@ import { triggerBuild } from "../services/builds/trigger.ts";
 import { validate } from "../validation.ts";
 import { branchName } from "./schemas.ts";
 
-export const hookQuery = z.object({ branch: branchName.optional() });
+export const hookQuery = z.object({
+  branch: branchName.optional(),
+  /** `false`: build without cache, as `cache: false` on a trigger. */
+  cache: z.enum(["true", "false"]).optional(),
+});
 
 /**
  * Deploy hooks, mounted at `/api/v1/hooks`: no API token, the secret in the path is the credential. An
@@ -22,15 +26,11 @@ export const hookRoutes = new Hono<AppEnv>().post(
   async (c) => {
     const deps = c.get("deps");
     const project = await projectOfHook(deps, c.req.param("secret"));
-    const { branch } = c.req.valid("query");
+    const { branch, cache } = c.req.valid("query");
     const row = await triggerBuild(
       { ...deps, scheduler: schedulerOf(c.env), gate: triggerGate(c) },
       project,
-      {
-        branch,
-        source: "hook",
-        createdBy: null,
-      },
+      { branch, source: "hook", createdBy: null, skipCache: cache === "false" },
     );
     const { config } = deps;
     return c.json(
@@ -44,6 +44,7 @@ export const hookRoutes = new Hono<AppEnv>().post(
           environment: row.environment,
           url: siteUrl(config, deploymentHost(row.shortId, project.slug, config.sitesBase)),
           createdAt: new Date(row.createdAt).toISOString(),
+          skipCache: row.skipCache,
         },
       },
       202,

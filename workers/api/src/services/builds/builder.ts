@@ -17,6 +17,8 @@ export interface BuildRequest {
   secretEnvKeys: string[];
   callback: { apiUrl: string; token: string };
   limits: { maxFiles: number; maxFileBytes: number };
+  /** How the build uses the project's build cache (docs/builder-protocol.md). */
+  cache: { restore: boolean; productionBranch: string; clearedAt: number | null };
 }
 
 /** What became of a start request. */

@@ -90,5 +90,10 @@ export async function buildRequestFor(
     secretEnvKeys,
     callback: { apiUrl: config.builds.apiUrl, token },
     limits: { maxFiles: config.maxFiles, maxFileBytes: config.maxFileBytes },
+    cache: {
+      restore: !deployment.skipCache,
+      productionBranch: project.productionBranch,
+      clearedAt: project.cacheClearedAt,
+    },
   };
 }

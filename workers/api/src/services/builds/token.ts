@@ -23,14 +23,30 @@ function sameText(a: string, b: string): boolean {
   return x.byteLength === y.byteLength && crypto.subtle.timingSafeEqual(x, y);
 }
 
+export interface CallbackOptions {
+  /**
+   * For this long (ms) after the deployment became `ready` the token still works: the builder saves the
+   * build cache once the deployment is live. Never after any other final status.
+   */
+  afterReadyMs?: number;
+}
+
+/** Whether a final deployment is still within `afterReadyMs` of becoming ready at `now`. */
+function inGrace(deployment: DeploymentRow, now: number, afterReadyMs: number): boolean {
+  const readyAt = deployment.readyAt ?? deployment.finishedAt;
+  return deployment.status === "ready" && readyAt !== null && now - readyAt <= afterReadyMs;
+}
+
 /**
  * The deployment a callback token is for, with its project and owner; 401 unless `token` is exactly the
- * token of `deploymentId` and the deployment has not finished. A token never opens another deployment.
+ * token of `deploymentId` and the deployment has not finished (or, with `afterReadyMs`, became ready no
+ * longer ago than that). A token never opens another deployment.
  */
 export async function authenticateCallback(
-  { db }: Pick<Deps, "db">,
+  { db, now }: Pick<Deps, "db" | "now">,
   token: string,
   deploymentId: string,
+  options: CallbackOptions = {},
 ): Promise<{ user: AuthUser; project: ProjectRow; deployment: DeploymentRow }> {
   const refused = new ApiError("unauthorized", "The callback token is not valid for this deployment.");
   if (!token.startsWith(CALLBACK_TOKEN_PREFIX) || token.length > 200 || deploymentId.length > 64) {
@@ -45,7 +61,8 @@ export async function authenticateCallback(
     .get();
   const stored = row?.deployment.callbackTokenHash;
   if (!row || !stored || !sameText(stored, await sha256Hex(token))) throw refused;
-  if (isFinal(row.deployment.status)) {
+  const grace = options.afterReadyMs;
+  if (isFinal(row.deployment.status) && !(grace && inGrace(row.deployment, now(), grace))) {
     throw new ApiError(
       "unauthorized",
       `The deployment is ${row.deployment.status}; its callback token is no longer valid.`,

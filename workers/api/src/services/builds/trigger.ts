@@ -17,6 +17,8 @@ export interface TriggerInput {
   createdBy: string | null;
   /** The GitHub pull request a preview is built for. */
   pullRequest?: number | null | undefined;
+  /** Build without cache: restore nothing, and let this build's cache replace the branch's. */
+  skipCache?: boolean | undefined;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function triggerBuild(
     framework: project.framework,
     phases: JSON.stringify(enterPhase([], "queued", at)),
     pullRequest: input.pullRequest ?? null,
+    skipCache: input.skipCache ?? false,
   });
   await deps.db.insert(deployments).values(row);
   try {

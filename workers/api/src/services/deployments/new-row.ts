@@ -38,6 +38,7 @@ export function newDeploymentRow(
     promotedAt: null,
     pullRequest: null,
     deletedAt: null,
+    skipCache: false,
     createdAt: at,
     ...init,
     branch,

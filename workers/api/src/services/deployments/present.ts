@@ -71,6 +71,8 @@ export function presentDeployment(
     phases: parsePhases(row.phases),
     startedAt: row.startedAt === null ? null : new Date(row.startedAt).toISOString(),
     finishedAt: row.finishedAt === null ? null : new Date(row.finishedAt).toISOString(),
+    // Built "without cache" (`cache: false` on the trigger): nothing was restored.
+    skipCache: row.skipCache,
   };
 }
 

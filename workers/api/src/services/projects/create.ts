@@ -59,6 +59,7 @@ export async function createProject(
     retainPreview: 20,
     retainDays: 7,
     sweepUntil: null,
+    cacheClearedAt: null,
     createdAt: at,
     updatedAt: at,
     ...(await settingsColumns(input)),

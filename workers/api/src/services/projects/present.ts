@@ -29,6 +29,7 @@ export function presentProject(config: Config, row: ProjectRow) {
     retainProduction: row.retainProduction,
     retainPreview: row.retainPreview,
     retainDays: row.retainDays,
+    cacheClearedAt: row.cacheClearedAt === null ? null : new Date(row.cacheClearedAt).toISOString(),
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
   };
