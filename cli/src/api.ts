@@ -1,6 +1,7 @@
 import { ApiError, CliError, ConnectionError, type Problem } from "./errors";
 import type {
   Certificate,
+  ClearedCache,
   Deployment,
   Domain,
   EnvVar,
@@ -278,8 +279,11 @@ export class ApiClient {
     );
   }
 
-  /** `POST /api/v1/projects/:project/builds`: queues a build of the project's git repository. */
-  triggerBuild(project: string, body: { branch?: string; commit?: string }) {
+  /**
+   * `POST /api/v1/projects/:project/builds`: queues a build of the project's git repository; `cache: false`
+   * builds without the build cache.
+   */
+  triggerBuild(project: string, body: { branch?: string; commit?: string; cache?: boolean }) {
     return this.request<{ deployment: Deployment }>(
       "POST",
       `/api/v1/projects/${encodeURIComponent(project)}/builds`,
@@ -314,6 +318,13 @@ export class ApiClient {
 
   removeDeployHook(project: string) {
     return this.request<undefined>("DELETE", `/api/v1/projects/${encodeURIComponent(project)}/deploy-hook`, {
+      notFound: projectNotFound(project),
+    });
+  }
+
+  /** `DELETE /api/v1/projects/:project/cache`: deletes the project's build cache. */
+  clearCache(project: string) {
+    return this.request<ClearedCache>("DELETE", `/api/v1/projects/${encodeURIComponent(project)}/cache`, {
       notFound: projectNotFound(project),
     });
   }

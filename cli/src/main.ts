@@ -8,6 +8,7 @@ import {
   usageLine,
 } from "./command";
 import { cancel, deployHook, trigger } from "./commands/builds";
+import { cacheClear } from "./commands/cache";
 import { deploy } from "./commands/deploy";
 import { deployments } from "./commands/deployments";
 import { deploymentsDownload } from "./commands/deployments-download";
@@ -55,6 +56,7 @@ export const COMMANDS: readonly Command[] = [
   logs,
   cancel,
   deployHook,
+  cacheClear,
   envList,
   envSet,
   envUnset,
@@ -71,6 +73,7 @@ export const COMMANDS: readonly Command[] = [
 const GROUPS: Record<string, string> = {
   projects: "Create, list, update and delete projects",
   deployments: "List a project's deployments, download one's files, prune old ones",
+  cache: "Clear a project's build cache",
   env: "List, set and unset a project's environment variables",
   domains: "Add, list, verify and remove custom domains; their TLS certificates",
   tokens: "List, create and revoke API tokens",

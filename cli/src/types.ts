@@ -25,6 +25,8 @@ export interface Project {
   retainProduction?: number;
   retainPreview?: number;
   retainDays?: number;
+  /** When the build cache was last cleared; null: never. */
+  cacheClearedAt?: string | null;
 }
 
 /** A line of `_redirects` or `_headers` the API could not use. */
@@ -55,6 +57,8 @@ export interface Deployment {
   readyAt: string | null;
   errorMessage: string | null;
   rulesReport?: RuleProblem[];
+  /** Built without cache: nothing was restored. */
+  skipCache?: boolean;
 }
 
 export interface UploadLimits {
@@ -116,6 +120,13 @@ export interface ExportedFile {
   path: string;
   hash: string;
   size: number;
+}
+
+/** The answer of `DELETE /api/v1/projects/:project/cache`. */
+export interface ClearedCache {
+  clearedAt: string;
+  /** Cache archives deleted from storage, and their bytes. */
+  archives: { deleted: number; bytes: number };
 }
 
 /** The answer of `POST /api/v1/projects/:project/prune`. */

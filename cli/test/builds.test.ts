@@ -69,6 +69,15 @@ describe("trigger", () => {
     expect(res.stderr).toContain("miaobu logs");
   });
 
+  it("--no-cache asks for a build without cache; without it the body says nothing of the cache", async () => {
+    const res = await runCli(["trigger", "site", "--no-cache"], { env: env() });
+    expect(res.code, res.stderr).toBe(0);
+    const sent = api.requests.filter((r) => r.path === "/api/v1/projects/site/builds");
+    expect(sent[0]?.body).toEqual({ cache: false });
+    await runCli(["trigger", "site"], { env: env() });
+    expect(api.requests.filter((r) => r.path === "/api/v1/projects/site/builds")[1]?.body).toEqual({});
+  });
+
   it("--follow streams the log and exits with the build's result", async () => {
     const res = await runCli(["trigger", "site", "--follow"], { env: env() });
     // The fake's triggered builds log nothing and end ready.

@@ -9,23 +9,32 @@ export const trigger: Command = {
     "Queues a build of the branch (default: the production branch) at its latest commit, or of --commit.",
     "A build of the production branch becomes production when it is ready, unless a newer deployment",
     "already is. With --follow, streams the build log and exits 0 if the build became ready.",
+    "--no-cache builds without the build cache: nothing is restored (a clean install), and the cache this",
+    "build saves replaces the branch's. `miaobu cache clear` drops the cache of every branch instead.",
   ].join("\n"),
   positionals: [{ name: "project", required: true, description: "The project's name (or id)" }],
   options: {
     branch: { type: "string", value: "<branch>", description: "The branch to build" },
     commit: { type: "string", value: "<sha>", description: "The commit to build (default: the branch head)" },
     follow: { type: "boolean", short: "f", description: "Stream the build log until the build ends" },
+    "no-cache": { type: "boolean", description: "Build without the build cache (a clean install)" },
   },
-  examples: ["miaobu trigger my-site", "miaobu trigger my-site --branch feature/x --follow"],
+  examples: [
+    "miaobu trigger my-site",
+    "miaobu trigger my-site --branch feature/x --follow",
+    "miaobu trigger my-site --no-cache --follow",
+  ],
   async run(context, { values, positionals }) {
     const [project = ""] = positionals;
     const client = await context.client();
-    const body: { branch?: string; commit?: string } = {};
+    const body: { branch?: string; commit?: string; cache?: boolean } = {};
     if (typeof values.branch === "string") body.branch = values.branch;
     if (typeof values.commit === "string") body.commit = values.commit;
+    if (values["no-cache"] === true) body.cache = false;
     const { deployment } = await client.triggerBuild(project, body);
     const { out } = context;
-    out.note(`Queued build ${deployment.id} of ${deployment.project} (branch ${deployment.branch})`);
+    const cache = deployment.skipCache === true ? ", without cache" : "";
+    out.note(`Queued build ${deployment.id} of ${deployment.project} (branch ${deployment.branch}${cache})`);
     if (values.follow === true) return followToEnd(context, client, deployment.id);
     out.line(deployment.id);
     out.note(`  URL when ready: ${deployment.url}`);
