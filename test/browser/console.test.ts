@@ -244,6 +244,56 @@ describe("the console", () => {
     expect(saved).toMatchObject({ retainProduction: 3, retainDays: 0 });
   });
 
+  it("clears the build cache from the project's settings, after asking", async () => {
+    await page.goto(`${consoleUrl}/projects/${project}/settings`);
+    const card = page.getByRole("region", { name: "Build cache" });
+    const questions: string[] = [];
+    page.once("dialog", (dialog) => questions.push(dialog.message()));
+    await card.getByRole("button", { name: "Clear build cache" }).click();
+    await card
+      .getByRole("status")
+      .getByText(/Build cache cleared/)
+      .waitFor();
+    await noAlert(page);
+    expect(questions).toEqual([expect.stringMatching(/^Clear the build cache of console-site\?/)]);
+    await card.getByText(/Last cleared/).waitFor();
+    const cleared = await page.evaluate(async (name) => {
+      const res = await fetch(`/api/v1/projects/${name}`);
+      return ((await res.json()) as { project: { cacheClearedAt: string | null } }).project.cacheClearedAt;
+    }, project);
+    expect(cleared).not.toBeNull();
+  });
+
+  it("shows why clearing the build cache failed", async () => {
+    await page.goto(`${consoleUrl}/projects/${project}/settings`);
+    // The API refuses (as it would a token without the admin scope); the console says so in words.
+    await page.route(/\/api\/v1\/projects\/[^/]+\/cache$/, (route) =>
+      route.fulfill({
+        status: 403,
+        contentType: "application/problem+json",
+        body: JSON.stringify({ code: "insufficient_scope", status: 403, detail: "Not allowed here." }),
+      }),
+    );
+    const card = page.getByRole("region", { name: "Build cache" });
+    await card.getByRole("button", { name: "Clear build cache" }).click();
+    await expect
+      .poll(() => card.getByRole("alert").textContent())
+      .toBe("Could not clear the build cache: Not allowed here.");
+    await page.unrouteAll();
+  });
+
+  it("deploys without cache from the project page", async () => {
+    await page.getByRole("link", { name: "Deployments" }).click();
+    await page.getByRole("button", { name: "Deploy without cache" }).click();
+    await page.waitForURL((url) => url.pathname.includes("/deployments/"));
+    expect(await finalStatus(page)).toBe("ready");
+    await page.getByText("Not used: built without cache").waitFor();
+    await expect
+      .poll(() => page.getByRole("log").textContent(), { timeout: 10_000 })
+      .toMatch(/without cache/i);
+    await noAlert(page);
+  });
+
   it("lists projects 50 at a time, with a button for more", async () => {
     // Created through the console's own session, as its pages call the API.
     const created = await page.evaluate(async () => {

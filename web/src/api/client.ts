@@ -97,7 +97,7 @@ export const api = {
   post: <T>(path: string, body: unknown = {}) => request<T>("POST", path, body),
   put: <T>(path: string, body?: unknown) => request<T>("PUT", path, body),
   patch: <T>(path: string, body?: unknown) => request<T>("PATCH", path, body),
-  del: (path: string) => request<undefined>("DELETE", path),
+  del: <T = undefined>(path: string) => request<T>("DELETE", path),
 };
 
 /** `encodeURIComponent` for one path segment. */

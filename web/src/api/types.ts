@@ -32,6 +32,8 @@ export interface Project {
   retainPreview: number;
   retainDays: number;
   previewProtected: boolean;
+  /** When the build cache was last cleared; null: never. */
+  cacheClearedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -87,6 +89,8 @@ export interface Deployment {
   phases: Phase[];
   startedAt: string | null;
   finishedAt: string | null;
+  /** Built without cache: nothing was restored. */
+  skipCache: boolean;
 }
 
 export interface Analysis {
@@ -174,4 +178,11 @@ export interface Domain {
   createdAt: string;
   /** In list and get answers; absent from add, verify and pin answers. */
   certificate?: Certificate | null;
+}
+
+/** The answer of `DELETE /api/v1/projects/:project/cache`. */
+export interface ClearedCache {
+  clearedAt: string;
+  /** Cache archives deleted from storage, and their bytes. */
+  archives: { deleted: number; bytes: number };
 }

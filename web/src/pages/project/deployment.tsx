@@ -82,6 +82,12 @@ function Detail({ project, id, reloadProject }: { project: Project; id: string; 
               <dd>{d.framework}</dd>
             </>
           )}
+          {d.skipCache && (
+            <>
+              <dt>Build cache</dt>
+              <dd>Not used: built without cache</dd>
+            </>
+          )}
           {d.status === "ready" && (
             <>
               <dt>Files</dt>

@@ -41,7 +41,8 @@ function DeployHook({ project, onChanged }: { project: Project; onChanged: () =>
       <h2 id="hook-title">Deploy hook</h2>
       <p>
         A secret URL that builds <strong>{project.productionBranch}</strong> when anything POSTs to it: a CI
-        job, a CMS, a cron. Add <code>?branch=name</code> to build another branch.
+        job, a CMS, a cron. Add <code>?branch=name</code> to build another branch, <code>?cache=false</code>{" "}
+        to build without the build cache.
       </p>
       {url ? (
         <div class="secret-once" role="status">

@@ -40,10 +40,13 @@ function Deployments({ project, reloadProject }: { project: Project; reloadProje
     void list.reload();
     reloadProject();
   };
-  const deploy = useAction(async () => {
-    const { deployment } = await api.post<{ deployment: Deployment }>(`${base}/builds`);
+  const build = async (body: { cache?: false }) => {
+    const { deployment } = await api.post<{ deployment: Deployment }>(`${base}/builds`, body);
     route(`${base}/deployments/${seg(deployment.id)}`);
-  });
+  };
+  const deploy = useAction(() => build({}));
+  // Restores nothing from the build cache: a clean install, whose cache then replaces the old one.
+  const fresh = useAction(() => build({ cache: false }));
 
   return (
     <>
@@ -67,16 +70,28 @@ function Deployments({ project, reloadProject }: { project: Project; reloadProje
           </p>
         )}
         {project.gitUrl && (
-          <BusyButton
-            class="primary"
-            busy={deploy.busy}
-            busyLabel="Starting…"
-            onClick={() => void deploy.run()}
-          >
-            Deploy {project.productionBranch}
-          </BusyButton>
+          <div class="actions">
+            <BusyButton
+              class="primary"
+              busy={deploy.busy}
+              busyLabel="Starting…"
+              disabled={fresh.busy}
+              onClick={() => void deploy.run()}
+            >
+              Deploy {project.productionBranch}
+            </BusyButton>
+            <BusyButton
+              busy={fresh.busy}
+              busyLabel="Starting…"
+              disabled={deploy.busy}
+              title="Installs everything from scratch: nothing is restored from the build cache"
+              onClick={() => void fresh.run()}
+            >
+              Deploy without cache
+            </BusyButton>
+          </div>
         )}
-        <ErrorMessage error={deploy.error} />
+        <ErrorMessage error={deploy.error ?? fresh.error} />
       </section>
       <h2>Deployments</h2>
       <ErrorMessage error={list.error} prefix="Could not load the deployments" />

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { useRoute } from "preact-iso";
 import { api, seg } from "../../api/client.ts";
 import type { NotFound, Project, TrailingSlash } from "../../api/types.ts";
+import { ClearBuildCache } from "../../components/build-cache.tsx";
 import { ErrorMessage } from "../../components/error-message.tsx";
 import { TextField } from "../../components/field.tsx";
 import { DeleteProject, PreviewPassword } from "../../components/project-danger.tsx";
@@ -209,7 +210,7 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved: (p: Pro
   );
 }
 
-/** Build and serving settings, the preview password, and deleting the project. */
+/** Build and serving settings, the build cache, the preview password, and deleting the project. */
 export function SettingsPage() {
   const { params } = useRoute();
   const project = useProject(params.name ?? "");
@@ -218,6 +219,7 @@ export function SettingsPage() {
       {(p) => (
         <>
           <SettingsForm key={p.id} project={p} onSaved={(u) => project.setData(u)} />
+          {p.gitUrl && <ClearBuildCache project={p} onCleared={(u) => project.setData(u)} />}
           <PreviewPassword project={p} onSaved={(u) => project.setData(u)} />
           <DeleteProject project={p} />
         </>
