@@ -1,7 +1,11 @@
-// bench/build: trigger → ready for a Vite starter through the real builder, cold and with a warm dependency
-// cache, and how long a log line takes from the build's stdout to a WebSocket client.
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
+// bench/build: real starters (Docusaurus, Vite) built bare on this machine (the limit) and by Miaobu's
+// builder from git, cold and warm, with each build's phases; and how long a log line takes from the
+// build's stdout to a WebSocket client.
+import { cpSync, rmSync } from "node:fs";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { resolveToolchain } from "../containers/builder/src/toolchain.ts";
 import { GitServer } from "../containers/builder/test/harness.ts";
 import {
   loginAdmin,
@@ -10,24 +14,42 @@ import {
   startTestPlatform,
   type TestPlatform,
 } from "../test/support/platform.ts";
+import {
+  type BuildBenchResult,
+  parseBuildDone,
+  type Sample,
+  type ScenarioId,
+  type StarterResult,
+  toolsInLog,
+} from "./build-report.ts";
+import {
+  bumpDependency,
+  editSource,
+  generateStarters,
+  makeHome,
+  mustRun,
+  STARTER_IDS,
+  type Starter,
+  type Tools,
+} from "./build-starters.ts";
 
-/** A Vite starter with one dependency pinned; its lockfile is made once by npm. */
-function viteStarter(title: string): Record<string, string> {
-  return {
-    "package.json": JSON.stringify(
-      {
-        name: "vite-starter",
-        private: true,
-        type: "module",
-        scripts: { build: "vite build" },
-        devDependencies: { vite: "7.3.8" },
-      },
-      null,
-      2,
-    ),
-    "index.html": `<!doctype html><title>${title}</title><div id="app"></div><script type="module" src="/main.js"></script>`,
-    "main.js": `document.querySelector("#app").textContent = ${JSON.stringify(title)};`,
-  };
+export interface BuildBenchOptions {
+  rounds: number;
+  starters: string[];
+}
+
+/**
+ * `MIAOBU_BENCH_BUILD_ROUNDS` (default 2, about 15 minutes on 2 busy cores; 1 for a quick run) and
+ * `MIAOBU_BENCH_BUILD_STARTERS` (default `docusaurus,vite`; `vite` alone takes 2 minutes).
+ */
+export function buildBenchOptions(env: NodeJS.ProcessEnv = process.env): BuildBenchOptions {
+  const rounds = Number(env.MIAOBU_BENCH_BUILD_ROUNDS ?? "2");
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error("MIAOBU_BENCH_BUILD_ROUNDS must be 1 or more");
+  const starters = (env.MIAOBU_BENCH_BUILD_STARTERS ?? STARTER_IDS.join(",")).split(",").map((s) => s.trim());
+  for (const id of starters)
+    if (!STARTER_IDS.includes(id as Starter["id"]))
+      throw new Error(`MIAOBU_BENCH_BUILD_STARTERS: unknown starter ${id} (${STARTER_IDS.join(", ")})`);
+  return { rounds, starters };
 }
 
 /** A build that prints its own clock every 20 ms, so a client can measure how late each line arrives. */
@@ -45,17 +67,104 @@ function clockSite(): Record<string, string> {
   };
 }
 
-export interface BuildBenchResult {
-  coldMs: number[];
-  warmMs: number[];
-  latenciesMs: number[];
+// What the previous build left running (a workspace being kept) must not be timed with the next one.
+const settle = () => new Promise((resolve) => setTimeout(resolve, 2_000));
+
+/** `npm install` then `npm run build` in `dir`, each timed, as the bare (no platform) reference. */
+async function bareBuild(dir: string, env: Record<string, string>): Promise<Sample> {
+  await settle();
+  const install = await mustRun("npm", ["install"], { cwd: dir, env });
+  const build = await mustRun("npm", ["run", "build"], { cwd: dir, env });
+  return {
+    ms: install.ms + build.ms,
+    phases: [
+      { name: "install", ms: install.ms },
+      { name: "build", ms: build.ms },
+    ],
+  };
 }
 
-async function timedTrigger(t: TestPlatform, project: string): Promise<number> {
+/** Bare cold (a fresh copy, an empty npm cache) then bare warm (one file changed) of a starter. */
+async function bareRound(starter: Starter, work: string, tools: Tools, tag: string) {
+  const dir = path.join(work, starter.id);
+  await fs.cp(starter.dir, dir, { recursive: true });
+  const cache = path.join(work, "npm-cache");
+  const home = await makeHome(path.join(work, "home"));
+  await fs.mkdir(cache, { recursive: true });
+  const env = { PATH: tools.path, HOME: home, CI: "1", npm_config_cache: cache };
+  const cold = await bareBuild(dir, env);
+  await editSource(starter, dir, `${tag}, bare`);
+  const warm = await bareBuild(dir, env);
+  return { cold, warm };
+}
+
+interface Miaobu {
+  t: TestPlatform;
+  git: GitServer;
+  tools: Tools;
+  stamp: string;
+  noCache: boolean;
+}
+
+async function createProject(m: Miaobu, name: string, repo: string): Promise<string> {
+  const project = `${name}-${m.stamp}`;
+  const created = await runCli(m.t, ["projects", "create", project, "--git", m.git.url(repo)]);
+  if (created.code !== 0) throw new Error(`miaobu projects create failed: ${created.stderr}`);
+  return project;
+}
+
+/** `miaobu trigger <project> --follow`, timed from the trigger to `ready`, with the phases its log reports. */
+async function trigger(
+  m: Miaobu,
+  project: string,
+  extra: string[] = [],
+): Promise<{ sample: Sample; log: string }> {
+  await settle();
   const started = performance.now();
-  const res = await runCli(t, ["trigger", project, "--follow"]);
-  if (res.code !== 0) throw new Error(`build failed:\n${res.stdout}\n${res.stderr}`);
-  return performance.now() - started;
+  const res = await runCli(m.t, ["trigger", project, "--follow", ...extra]);
+  const ms = performance.now() - started;
+  if (res.code !== 0)
+    throw new Error(`the build of ${project} failed:\n${res.stdout.slice(-8_000)}\n${res.stderr}`);
+  const done = parseBuildDone(res.stdout);
+  return {
+    sample: { ms, phases: done?.phases ?? [] },
+    log: res.stdout,
+  };
+}
+
+/** Every Miaobu scenario of one round of a starter, each build on the local platform. */
+async function miaobuRound(m: Miaobu, starter: Starter, work: string, round: number) {
+  const samples: Partial<Record<ScenarioId, Sample>> = {};
+  const tag = `round ${round + 1}`;
+  // The bench's copy of the repository, where the changes are made (and the lockfile updated) first.
+  const copy = path.join(work, "repo");
+  await fs.cp(starter.dir, copy, { recursive: true });
+  const repo = `${starter.id}-${round}`;
+  await m.git.commit(repo, {}, "the starter", (dir) => cpSync(starter.dir, dir, { recursive: true }));
+  const project = await createProject(m, `${starter.id}-${round}`, repo);
+  const cold = await trigger(m, project);
+  samples.cold = cold.sample;
+
+  const [file, text] = await editSource(starter, copy, `${tag}, Miaobu`);
+  await m.git.commit(repo, { [file]: text }, "change a page");
+  samples.warm = (await trigger(m, project)).sample;
+
+  const bumped = await bumpDependency(starter, copy, m.tools, path.join(work, "home"));
+  await m.git.commit(repo, bumped, `${starter.bump.name} ${starter.bump.version}`);
+  samples.bump = (await trigger(m, project)).sample;
+
+  if (m.noCache) samples.noCache = (await trigger(m, project, ["--no-cache"])).sample;
+
+  const noLock = `${starter.id}-${round}-nolock`;
+  await m.git.commit(noLock, {}, "the starter without its lockfile", (dir) => {
+    cpSync(starter.dir, dir, { recursive: true });
+    rmSync(path.join(dir, "package-lock.json"));
+  });
+  const noLockProject = await createProject(m, `${starter.id}-${round}-nolock`, noLock);
+  samples.noLockCold = (await trigger(m, noLockProject)).sample;
+  await m.git.commit(noLock, { [file]: text }, "change a page");
+  samples.noLockWarm = (await trigger(m, noLockProject)).sample;
+  return { samples, tools: toolsInLog(cold.log) };
 }
 
 /** Connects to the live log of the latest deployment of `project` and records each CLOCK line's delay. */
@@ -93,89 +202,94 @@ async function measureLogLatency(t: TestPlatform, project: string): Promise<numb
   return latencies;
 }
 
-/** Runs `rounds` cold/warm pairs, each on a fresh project, then one log-latency build. */
-export async function runBuildBench(rounds: number, log: (line: string) => void): Promise<BuildBenchResult> {
+const secs = (sample: Sample | undefined) => (sample ? `${(sample.ms / 1000).toFixed(1)} s` : "–");
+
+/** Generates the starters, runs every scenario `rounds` times for each, then one log-latency build. */
+export async function runBuildBench(
+  options: BuildBenchOptions,
+  log: (line: string) => void,
+): Promise<BuildBenchResult> {
+  const began = performance.now();
+  // The bench's own npm cache (scaffolders, lockfiles) is kept between runs; each run's folders are not.
+  const base = path.join(os.tmpdir(), "miaobu-bench-build");
+  await fs.mkdir(base, { recursive: true });
+  const runDir = await fs.mkdtemp(path.join(base, "run-"));
+  const toolchain = await resolveToolchain({
+    nodeVersion: null,
+    packageManager: "npm",
+    packageManagerVersion: null,
+    toolsDir: path.join(base, "tools"),
+    log: () => {},
+  });
+  const tools: Tools = {
+    path: toolchain.pathDirs.join(":"),
+    nodeVersion: toolchain.nodeVersion,
+    npmVersion: toolchain.packageManager.replace(/^npm@/, ""),
+    npmCache: path.join(base, "npm-cache"),
+  };
   const git = new GitServer();
-  await git.start();
-  const t = await startTestPlatform();
-  const result: BuildBenchResult = { coldMs: [], warmMs: [], latenciesMs: [] };
+  let t: TestPlatform | undefined;
   try {
+    const starters = await generateStarters(options.starters, path.join(runDir, "starters"), tools, log);
+    await git.start();
+    t = await startTestPlatform();
     await loginAdmin(t);
-    for (let i = 0; i < rounds; i++) {
-      // A different version each round keeps the lockfile (the cache key) new, so the first build is cold.
-      const repo = `vite-${i}`;
-      const files = viteStarter(`round ${i}`);
-      await git.commit(repo, files, "starter", (dir) => {
-        execFileSync(
-          "npm",
-          ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund"],
-          {
-            cwd: dir,
-            stdio: "ignore",
-          },
+    const help = await runCli(t, ["trigger", "--help"]);
+    const noCache = `${help.stdout}${help.stderr}`.includes("--no-cache");
+    if (!noCache) log("miaobu trigger has no --no-cache: that build is skipped");
+    const m: Miaobu = { t, git, tools, stamp: Date.now().toString(36), noCache };
+    const results: StarterResult[] = starters.map((starter) => ({
+      id: starter.id,
+      title: starter.title,
+      scaffold: starter.scaffold,
+      editFile: starter.editFile,
+      bump: `\`${starter.bump.name}\` to ${starter.bump.version}`,
+      samples: {},
+      miaobuTools: "?",
+    }));
+    for (let round = 0; round < options.rounds; round++) {
+      for (const [index, starter] of starters.entries()) {
+        const result = results[index];
+        if (!result) continue;
+        const work = path.join(runDir, `${starter.id}-${round}`);
+        await makeHome(path.join(work, "home"));
+        // Turns going first, so neither side is the one to find the registry's (or a proxy's) caches warm.
+        const bareFirst = round % 2 === 0;
+        const bareRun = () => bareRound(starter, path.join(work, "bare"), tools, `round ${round + 1}`);
+        const bareBefore = bareFirst ? await bareRun() : undefined;
+        const miaobu = await miaobuRound(m, starter, work, round);
+        const bare = bareBefore ?? (await bareRun());
+        result.miaobuTools = miaobu.tools;
+        const samples: Partial<Record<ScenarioId, Sample>> = {
+          bareCold: bare.cold,
+          bareWarm: bare.warm,
+          ...miaobu.samples,
+        };
+        for (const [id, sample] of Object.entries(samples) as [ScenarioId, Sample][])
+          result.samples[id] = [...(result.samples[id] ?? []), sample];
+        log(
+          `${starter.id} round ${round + 1}: bare cold ${secs(bare.cold)}, warm ${secs(bare.warm)}; Miaobu cold ${secs(samples.cold)}, warm ${secs(samples.warm)}, bump ${secs(samples.bump)}, --no-cache ${secs(samples.noCache)}, no lockfile ${secs(samples.noLockCold)} then ${secs(samples.noLockWarm)}`,
         );
-        const lock = JSON.parse(fs.readFileSync(`${dir}/package-lock.json`, "utf8")) as { name: string };
-        lock.name = `vite-starter-${i}-${Date.now()}`;
-        fs.writeFileSync(`${dir}/package-lock.json`, JSON.stringify(lock, null, 2));
-      });
-      const project = `bench-build-${i}-${Date.now().toString(36)}`;
-      const created = await runCli(t, ["projects", "create", project, "--git", git.url(repo)]);
-      if (created.code !== 0) throw new Error(created.stderr);
-      const cold = await timedTrigger(t, project);
-      await git.commit(repo, { "main.js": `document.body.textContent = "warm ${i}";` }, "change a page");
-      const warm = await timedTrigger(t, project);
-      result.coldMs.push(cold);
-      result.warmMs.push(warm);
-      log(`round ${i + 1}: cold ${(cold / 1000).toFixed(1)} s, warm cache ${(warm / 1000).toFixed(1)} s`);
+        // A Docusaurus install is hundreds of MB; the next round needs none of it.
+        await fs.rm(work, { recursive: true, force: true });
+      }
     }
     await git.commit("clock", clockSite(), "clock");
-    const created = await runCli(t, ["projects", "create", "bench-clock", "--git", git.url("clock")]);
-    if (created.code !== 0) throw new Error(created.stderr);
-    result.latenciesMs = await measureLogLatency(t, "bench-clock");
-    log(`log latency: ${result.latenciesMs.length} lines`);
+    const clock = await createProject(m, "bench-clock", "clock");
+    const latenciesMs = await measureLogLatency(t, clock);
+    log(`log latency: ${latenciesMs.length} lines`);
+    return {
+      rounds: options.rounds,
+      starters: results,
+      bareTools: `Node ${tools.nodeVersion}, npm ${tools.npmVersion}`,
+      noCacheSkipped: noCache ? null : "`miaobu trigger --help` offers no `--no-cache`",
+      latenciesMs,
+      durationMs: performance.now() - began,
+    };
   } finally {
-    await t.stop();
+    await t?.stop();
     git.stop();
+    if (git.base) await fs.rm(git.base, { recursive: true, force: true });
+    await fs.rm(runDir, { recursive: true, force: true });
   }
-  return result;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-/** The bench/build section of docs/PERFORMANCE.md. */
-export function buildSection(result: BuildBenchResult): string {
-  const cold = percentile(result.coldMs, 50);
-  const warm = percentile(result.warmMs, 50);
-  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  const rows = result.coldMs
-    .map((c, i) => `| ${i + 1} | ${s(c)} | ${s(result.warmMs[i] ?? Number.NaN)} |`)
-    .join("\n");
-  return `
-## bench/build: builds from git
-
-A Vite starter (\`vite\` 7.3.8 as its one dependency, with a lockfile) pushed to a local \`git daemon\`,
-built by the real builder through \`miaobu trigger --follow\`: the time from the trigger to \`ready\`, including
-clone, install, \`vite build\`, hashing, compression, upload and finalize. Each round is a fresh project and
-a new lockfile, so the first build has a cold dependency cache; the second build (one source file changed)
-restores the cache. The peer is the cold build: what every build costs without a cache.
-
-| | median of ${result.coldMs.length} |
-|---|---|
-| cold cache (the peer) | ${s(cold)} |
-| warm cache | ${s(warm)} |
-| **cold ÷ warm** | **${(cold / warm).toFixed(2)}×** (${Math.round((1 - warm / cold) * 100)}% less time) |
-
-| round | cold | warm |
-|---|---|---|
-${rows}
-
-Live logs: a build prints its own clock every 20 ms; a WebSocket client on
-\`/api/v1/deployments/:id/logs/ws\` records how late each line arrives (${result.latenciesMs.length} lines):
-p50 **${Math.round(percentile(result.latenciesMs, 50))} ms**, p95 **${Math.round(percentile(result.latenciesMs, 95))} ms**. The builder sends lines in
-batches every 250 ms, which sets most of this figure.
-`;
 }

@@ -5,7 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { ROOT } from "../scripts/platform.ts";
 import { apiSection, runApiBench } from "./api.ts";
-import { buildSection, runBuildBench } from "./build.ts";
+import { buildBenchOptions, runBuildBench } from "./build.ts";
+import { buildSection, replaceBuildSection } from "./build-report.ts";
 import { FILES, runDeployBench, TOTAL_BYTES } from "./deploy.ts";
 import { median } from "./load.ts";
 import { routerBenchOptions, routerSection, runRouterBench } from "./router.ts";
@@ -19,6 +20,23 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
 const machine = `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
 const date = new Date().toISOString().slice(0, 10);
+const performancePath = path.join(ROOT, "docs/PERFORMANCE.md");
+const buildOptions = buildBenchOptions();
+
+// `node bench/run.ts build`: bench/build alone, replacing only its section of docs/PERFORMANCE.md.
+if (process.argv[2] === "build") {
+  console.log(`bench/build: ${buildOptions.rounds} round(s) of ${buildOptions.starters.join(", ")}`);
+  const builds = await runBuildBench(buildOptions, (line) => console.log(`  ${line}`));
+  const before = await fs.readFile(performancePath, "utf8");
+  await fs.writeFile(performancePath, replaceBuildSection(before, buildSection(builds, machine, date)));
+  execFileSync(path.join(ROOT, "node_modules/.bin/biome"), ["format", "--write", performancePath], {
+    stdio: "ignore",
+  });
+  console.log(
+    `wrote the bench/build section of docs/PERFORMANCE.md (${(builds.durationMs / 60_000).toFixed(1)} min)`,
+  );
+  process.exit(0);
+}
 
 console.log(`bench/deploy: ${iterations} rounds`);
 const samples = await runDeployBench(iterations, (line) => console.log(`  ${line}`));
@@ -69,8 +87,8 @@ console.log(
 );
 const router = await runRouterBench((line) => console.log(`  ${line}`), routerOptions);
 
-console.log(`bench/build: ${iterations} rounds`);
-const builds = await runBuildBench(iterations, (line) => console.log(`  ${line}`));
+console.log(`bench/build: ${buildOptions.rounds} round(s) of ${buildOptions.starters.join(", ")}`);
+const builds = await runBuildBench(buildOptions, (line) => console.log(`  ${line}`));
 
 console.log("bench/api");
 const apiResult = await runApiBench((line) => console.log(`  ${line}`));
@@ -79,10 +97,13 @@ const storageOptions = storageBenchOptions(iterations);
 console.log(`bench/storage: ${storageOptions.files} files × ${storageOptions.bytes} B, ${iterations} rounds`);
 const storageResult = await runStorageBench(storageOptions, (line) => console.log(`  ${line}`));
 
-const performancePath = path.join(ROOT, "docs/PERFORMANCE.md");
 await fs.writeFile(
   performancePath,
-  doc + routerSection(router) + buildSection(builds) + apiSection(apiResult) + storageSection(storageResult),
+  doc +
+    routerSection(router) +
+    buildSection(builds, machine, date) +
+    apiSection(apiResult) +
+    storageSection(storageResult),
 );
 // Aligned tables, as `npm run check` (Biome) wants every Markdown file.
 execFileSync(path.join(ROOT, "node_modules/.bin/biome"), ["format", "--write", performancePath], {
