@@ -94,6 +94,10 @@ export function startBuilderProcess({
         "BUILDER_PROCESSES",
         "BUILDER_OPEN_FILES",
         "MIAOBU_UNSAFE_NO_SANDBOX",
+        // Where the build cache lives and how much of the disk it may use (docs/builder.md).
+        "BUILDER_LOCAL_CACHE",
+        "BUILDER_CACHE_MB",
+        "BUILDER_CACHE_PROJECT_MB",
       ]),
       ...(process.env.BUILDER_USER !== undefined ? { BUILDER_USER: process.env.BUILDER_USER } : {}),
     },

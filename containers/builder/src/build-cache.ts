@@ -51,6 +51,8 @@ export class BuildCache {
   readonly #request: BuildRequest;
   readonly #say: (line: string) => void;
   #taken: KeptTaken | null = null;
+  /** What the cache this build saves is stamped with: a clear while it runs must clear it too. */
+  readonly #startedAt = Date.now();
 
   constructor(tier: CacheTier, request: BuildRequest, say: (line: string) => void) {
     this.#tier = tier;
@@ -113,7 +115,7 @@ export class BuildCache {
     if (this.#tier.kind !== "archive") return "";
     const file = path.join(jail.workspace.private, "cache.tar.zst");
     try {
-      const meta = { ...origin, branch: this.#request.source.branch, savedAt: Date.now() };
+      const meta = { ...origin, branch: this.#request.source.branch, savedAt: this.#startedAt };
       const size = await makeArchive(jail, file, folders, meta, signal);
       await this.#tier.store.put(archiveKey(this.#request.project.id, this.#request.source.branch), file);
       return `saved the build cache (${mb(size)})`;
@@ -131,7 +133,8 @@ export class BuildCache {
     const kept = this.#tier.kept;
     const { project, source } = this.#request;
     const target = await kept.place(project.id, source.branch);
-    const meta: Omit<KeptMeta, "usedAt" | "savedAt"> = {
+    const meta: Omit<KeptMeta, "usedAt"> = {
+      savedAt: this.#startedAt,
       projectId: project.id,
       branch: source.branch,
       ...origin,

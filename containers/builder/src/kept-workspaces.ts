@@ -103,11 +103,16 @@ export class KeptWorkspaces {
     return body;
   }
 
-  /** Records the workspace just moved to `place(…)`'s path, then evicts down to the limits. */
-  async commit(meta: Omit<KeptMeta, "usedAt" | "savedAt">): Promise<void> {
+  /**
+   * Records the workspace just moved to `place(…)`'s path, then evicts down to the limits. `savedAt` is
+   * when its build started (default now): a clear during the build must still clear it.
+   */
+  async commit(meta: Omit<KeptMeta, "usedAt" | "savedAt"> & { savedAt?: number }): Promise<void> {
     const { metaFile } = this.#paths(meta.projectId, meta.branch);
     const at = this.#now();
-    await writeFile(metaFile, JSON.stringify({ ...meta, savedAt: at, usedAt: at }), { mode: 0o600 });
+    await writeFile(metaFile, JSON.stringify({ ...meta, savedAt: meta.savedAt ?? at, usedAt: at }), {
+      mode: 0o600,
+    });
     await this.evict(metaFile);
   }
 

@@ -71,6 +71,25 @@ describe("kept workspaces", () => {
     ).toBeNull();
   });
 
+  it("stamps a kept workspace with its build's start, so a clear during the build clears it too", async () => {
+    const kept = new KeptWorkspaces(path.join(dir, "kept"), limits, now);
+    const started = clock;
+    await mkdir(await kept.place("prj_a", "main"));
+    const clearedAt = started + 500;
+    clock += 1_000;
+    const meta = {
+      projectId: "prj_a",
+      branch: "main",
+      nodeMajor: "22",
+      packageManager: "npm",
+      diskBytes: null,
+    };
+    await kept.commit({ ...meta, savedAt: started });
+    expect(
+      await kept.take(want("main", { clearedAt }), { image: null, folder: path.join(dir, "s") }),
+    ).toBeNull();
+  });
+
   it("evicts a project's least recently used branches at its limit, and other projects' at the total", async () => {
     const kept = new KeptWorkspaces(
       path.join(dir, "kept"),
