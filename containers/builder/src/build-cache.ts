@@ -20,6 +20,7 @@ import type { BuildRequest } from "./protocol.ts";
 import type { Jail } from "./sandbox/jail.ts";
 import type { WorkspaceSlot } from "./sandbox/workspace.ts";
 import { mb } from "./steps.ts";
+import { VariantStore } from "./variant-store.ts";
 
 /** What filled a cache; another Node major or package manager means its node_modules do not fit. */
 export interface CacheOrigin {
@@ -44,7 +45,9 @@ export function archiveKey(projectId: string, branch: string): string {
 }
 
 /** Where a build's cache comes from and goes to: kept workspaces on this machine, or archives in storage. */
-export type CacheTier = { kind: "kept"; kept: KeptWorkspaces } | { kind: "archive"; store: CacheStore };
+export type CacheTier =
+  | { kind: "kept"; kept: KeptWorkspaces; variantsDir: string }
+  | { kind: "archive"; store: CacheStore };
 
 export class BuildCache {
   readonly #tier: CacheTier;
@@ -54,10 +57,17 @@ export class BuildCache {
   /** What the cache this build saves is stamped with: a clear while it runs must clear it too. */
   readonly #startedAt = Date.now();
 
+  /** The compressed variants of the project's last build (kept mode). */
+  readonly variants: VariantStore | null;
+
   constructor(tier: CacheTier, request: BuildRequest, say: (line: string) => void) {
     this.#tier = tier;
     this.#request = request;
     this.#say = say;
+    this.variants =
+      tier.kind === "kept" && request.cache.restore
+        ? new VariantStore(path.join(tier.variantsDir, request.project.id))
+        : null;
   }
 
   /** For `Sandboxes.open`: puts the branch's kept workspace in the slot, when there is one to use. */
@@ -105,14 +115,20 @@ export class BuildCache {
     }
   }
 
-  /** After the deployment is ready, in archive mode: stores the archive of this build's folders. */
-  async saveArchive(
+  /**
+   * After the deployment is ready: keeps the variants this build served (kept mode; its workspace is kept
+   * when the jail closes), or stores the archive of its folders (archive mode). Returns what it did.
+   */
+  async saveAfterReady(
     jail: Jail,
     folders: string[],
     origin: CacheOrigin,
     signal: AbortSignal,
   ): Promise<string> {
-    if (this.#tier.kind !== "archive") return "";
+    if (this.#tier.kind !== "archive") {
+      await this.variants?.save();
+      return "";
+    }
     const file = path.join(jail.workspace.private, "cache.tar.zst");
     try {
       const meta = { ...origin, branch: this.#request.source.branch, savedAt: this.#startedAt };

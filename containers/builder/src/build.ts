@@ -199,6 +199,7 @@ export class Build {
       const hashed = await step("hash and compress", () =>
         hashAndCompress(output.files, box.workspace.private, {
           signal,
+          ...(cache.variants ? { known: cache.variants } : {}),
           log: (text) => reporter.system(`  ${text}`),
         }),
       );
@@ -229,10 +230,10 @@ export class Build {
       });
       kept = { folders, origin };
       // The deployment is ready and its log sealed: saving its cache delays nobody.
-      const saved = await cache.saveArchive(box, folders, origin, signal).catch((error: unknown) => {
-        signal.throwIfAborted();
-        return `warning: the build cache was not saved: ${String(error)}`;
-      });
+      // A failure (or a cancel now) costs the next build its cache, never this deployment.
+      const saved = await cache
+        .saveAfterReady(box, folders, origin, signal)
+        .catch((error: unknown) => `warning: the build cache was not saved: ${String(error)}`);
       if (saved) context.warn(`[${request.deploymentId}] ${saved}`);
     } catch (caught) {
       const reason: unknown = signal.aborted ? signal.reason : caught;

@@ -154,11 +154,12 @@ export async function startBuilder(options: BuilderOptions): Promise<RunningBuil
 /** Where each build's cache comes from and goes, from the options. */
 function cacheTiers(options: BuilderOptions): BuildContext["cacheTier"] {
   if (options.cacheMode !== "archive") {
+    const privateDir = path.join(path.resolve(options.workDir), ".private");
     const kept = new KeptWorkspaces(
-      path.join(path.resolve(options.workDir), ".private", "kept"),
+      path.join(privateDir, "kept"),
       options.cacheLimits ?? DEFAULT_CACHE_LIMITS,
     );
-    return () => ({ kind: "kept", kept });
+    return () => ({ kind: "kept", kept, variantsDir: path.join(privateDir, "variants") });
   }
   const fixed = options.cacheStore;
   return ({ client, deploymentId, signal }) => ({

@@ -13,6 +13,7 @@ import {
 } from "@miaobu/shared";
 import { BuildFailure } from "./clone.ts";
 import { isInside } from "./paths.ts";
+import type { VariantStore } from "./variant-store.ts";
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
@@ -111,6 +112,8 @@ export interface HashSummary {
   compressed: number;
   /** Variants kept (smaller than their file). */
   variants: number;
+  /** Contents whose variants the last build had made (none compressed again). */
+  reused: number;
   /** Files that got their variants from another file with the same contents. */
   duplicates: number;
 }
@@ -148,6 +151,8 @@ export async function hashAndCompress(
     /** Files compressed at once; the machine's cores by default. */
     concurrency?: number;
     compress?: Compress;
+    /** The project's variants from its last build, reused for unchanged contents and updated. */
+    known?: VariantStore;
     /** Receives the summary line. */
     log?: (text: string) => void;
   } = {},
@@ -157,7 +162,8 @@ export async function hashAndCompress(
   const blobs = new Map<string, BlobSource>();
   const variantsByHash = new Map<string, ManifestVariants>();
   const claimed = new Set<string>();
-  const summary: HashSummary = { files: files.length, compressed: 0, variants: 0, duplicates: 0 };
+  const summary: HashSummary = { files: files.length, compressed: 0, variants: 0, duplicates: 0, reused: 0 };
+  const known = options.known;
   const failed = new AbortController();
   const stop = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
 
@@ -184,19 +190,27 @@ export async function hashAndCompress(
       return;
     }
     claimed.add(entry.hash);
-    summary.compressed++;
     const variants: ManifestVariants = {};
+    let compressed = false;
     for (const encoding of ["br", "gzip"] as const) {
       stop.throwIfAborted();
-      const body = await compress(bytes, encoding);
-      if (body.length >= bytes.length) continue;
-      const variantHash = sha256(body);
-      const target = path.join(blobDir, variantHash);
-      await writeFile(target, body, { mode: 0o600 });
-      blobs.set(variantHash, { hash: variantHash, size: body.length, file: target });
-      variants[encoding] = { hash: variantHash, size: body.length };
+      let variant = await known?.find(entry.hash, encoding, blobDir);
+      if (!variant) {
+        compressed = true;
+        const body = await compress(bytes, encoding);
+        if (body.length >= bytes.length) continue;
+        const variantHash = sha256(body);
+        const target = path.join(blobDir, variantHash);
+        await writeFile(target, body, { mode: 0o600 });
+        variant = { hash: variantHash, size: body.length, file: target };
+      }
+      known?.use(entry.hash, encoding, variant);
+      blobs.set(variant.hash, variant);
+      variants[encoding] = { hash: variant.hash, size: variant.size };
       summary.variants++;
     }
+    if (compressed) summary.compressed++;
+    else summary.reused++;
     variantsByHash.set(entry.hash, variants);
   };
   const drain = async (
@@ -235,9 +249,12 @@ export async function hashAndCompress(
     const variants = wantsVariants(entry.path, entry.size) ? variantsByHash.get(entry.hash) : undefined;
     if (variants?.br || variants?.gzip) entry.variants = variants;
   }
-  const { compressed, variants, duplicates } = summary;
+  const { compressed, variants, duplicates, reused } = summary;
   const shared = duplicates > 0 ? ` (${duplicates} more files had the same contents)` : "";
-  options.log?.(`${files.length} files, ${compressed} compressed${shared}, ${variants} variants kept`);
+  const again = reused > 0 ? `, ${reused} unchanged since the last build (their variants reused)` : "";
+  options.log?.(
+    `${files.length} files, ${compressed} compressed${shared}${again}, ${variants} variants kept`,
+  );
   return { manifest, blobs, summary };
 }
 

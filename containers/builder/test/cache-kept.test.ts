@@ -48,6 +48,7 @@ afterAll(async () => {
 });
 
 type Overrides = Parameters<typeof buildRequest>[3];
+let lastManifest: { path: string; variants?: unknown }[] = [];
 
 async function build(repo: string, overrides: Overrides = {}, project = `prj_${repo}`) {
   const request = { ...buildRequest(git, api.url, repo, overrides), project: { id: project, name: repo } };
@@ -61,6 +62,7 @@ async function build(repo: string, overrides: Overrides = {}, project = `prj_${r
     async () =>
       ((await call(builder.url, secret, "GET", "/healthz")).body as { running?: number }).running === 0,
   );
+  lastManifest = record.manifest ?? [];
   return log;
 }
 
@@ -257,5 +259,30 @@ fs.symlinkSync(${JSON.stringify(outside)}, root + "/.miaobu-cache.json");
     expect(await readdir(outside)).toEqual(["home"]);
     expect(await readdir(path.join(outside, "home"))).toEqual([]);
     await rm(outside, { recursive: true, force: true });
+  });
+});
+
+describe("compressed variants", () => {
+  it("are made again only for the files that changed since the last build", async () => {
+    const page = (title: string) =>
+      `<!doctype html><title>${title}</title>${"<p>Hello, Miaobu.</p>\n".repeat(300)}`;
+    const site = (script: string) => ({
+      "package.json": JSON.stringify({ name: "pages", private: true, scripts: { build: "node build.js" } }),
+      "build.js": `const fs = require("node:fs");
+fs.mkdirSync("dist", { recursive: true });
+fs.writeFileSync("dist/index.html", ${JSON.stringify(page("same"))});
+fs.writeFileSync("dist/app.js", ${JSON.stringify(script)}.repeat(400));
+`,
+    });
+    await git.commit("pages", site("console.log('one');\n"));
+    expect(await build("pages")).toContain("2 files, 2 compressed, 4 variants kept");
+    const first = new Map(lastManifest.map((f) => [f.path, f.variants]));
+    await git.commit("pages", site("console.log('two');\n"));
+    expect(await build("pages")).toContain(
+      "2 files, 1 compressed, 1 unchanged since the last build (their variants reused), 4 variants kept",
+    );
+    const second = new Map(lastManifest.map((f) => [f.path, f.variants]));
+    expect(second.get("index.html")).toEqual(first.get("index.html"));
+    expect(second.get("app.js")).not.toEqual(first.get("app.js"));
   });
 });

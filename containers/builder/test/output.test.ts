@@ -94,7 +94,7 @@ describe("hashAndCompress", () => {
     expect(br.size).toBeLessThan(page.length);
     // Every file and kept variant is a blob; nothing else is.
     expect(blobs.size).toBe(manifest.length + 2 * varied.length);
-    expect(summary).toEqual({ files: 10, compressed: 6, variants: 10, duplicates: 0 });
+    expect(summary).toEqual({ files: 10, compressed: 6, variants: 10, duplicates: 0, reused: 0 });
     expect(log).toEqual(["10 files, 6 compressed, 10 variants kept"]);
   });
 
