@@ -52,40 +52,37 @@ export async function cloneSource(
     env[`GIT_CONFIG_KEY_${index}`] = key;
     env[`GIT_CONFIG_VALUE_${index}`] = value;
   });
-  const git = async (args: string[], quiet = false, network: "host" | "none" = "none") => {
+  // Two jailed steps, not five: each launch of the sandbox costs tens of milliseconds.
+  const git = async (script: string, args: string[], network: "host" | "none", out?: string[]) => {
     const stderr: string[] = [];
     const result = await context.jail.run({
-      command: "git",
-      args,
+      command: "sh",
+      args: ["-c", script, "git", ...args],
       cwd: dir,
       env,
       network,
       ...(context.signal ? { signal: context.signal } : {}),
       onLine: (stream, text) => {
         if (stream === "stderr") stderr.push(text);
-        if (!quiet) context.log(stream, text);
+        if (stream === "stdout" && out) out.push(text);
+        else context.log(stream, text);
       },
     });
     return { ok: result.code === 0, stderr };
   };
-  await git(["init", "--quiet", "--initial-branch", "main", "."], true);
-  await git(["remote", "add", "origin", url], true);
   const ref = source.commit ?? `refs/heads/${source.branch}`;
   context.log(
     "system",
     `Fetching ${source.commit ? `commit ${source.commit}` : `branch ${source.branch}`} from ${url}`,
   );
+  // Nothing of the repository is on disk yet, so no repository code can run while the host's network is on.
   const fetched = await git(
     [
-      "fetch",
-      "--depth",
-      "1",
-      "--no-tags",
-      "--no-write-fetch-head",
-      "origin",
-      `+${ref}:refs/remotes/origin/build`,
-    ],
-    false,
+      "git init --quiet --initial-branch main . >/dev/null 2>&1 || exit 1",
+      'git remote add origin "$1" || exit 1',
+      'exec git fetch --depth 1 --no-tags --no-write-fetch-head origin "+$2:refs/remotes/origin/build"',
+    ].join("\n"),
+    [url, ref],
     "host",
   );
   if (!fetched.ok) {
@@ -96,19 +93,17 @@ export async function cloneSource(
       `could not fetch ${what} from ${url}: it does not exist or is not reachable (${why.trim()})`,
     );
   }
-  const checkout = await git(["checkout", "--quiet", "--detach", "refs/remotes/origin/build"]);
-  if (!checkout.ok) throw new BuildFailure(`could not check out ${ref}: ${checkout.stderr.join(" ").trim()}`);
   const info: string[] = [];
-  await context.jail.run({
-    command: "git",
-    args: ["log", "-1", "--format=%H%n%s"],
-    cwd: dir,
-    env,
-    network: "none",
-    onLine: (stream, text) => {
-      if (stream === "stdout") info.push(text);
-    },
-  });
+  const checkout = await git(
+    [
+      "git checkout --quiet --detach refs/remotes/origin/build || exit 1",
+      "exec git log -1 --format=%H%n%s",
+    ].join("\n"),
+    [],
+    "none",
+    info,
+  );
+  if (!checkout.ok) throw new BuildFailure(`could not check out ${ref}: ${checkout.stderr.join(" ").trim()}`);
   return { commit: info[0] ?? source.commit ?? "", message: info[1] ?? "" };
 }
 
