@@ -3,15 +3,12 @@
 // (the callback token's grace for the cache), the next build restores it, and `miaobu cache clear` ends it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GitServer } from "../../containers/builder/test/harness.ts";
-import { storageVars } from "../../packages/storage/src/config.ts";
-import { s3Storage } from "../../packages/storage/src/s3.ts";
 import type { Storage } from "../../packages/storage/src/types.ts";
-import { loginAdmin, runCli, startTestPlatform, type TestPlatform } from "../support/platform.ts";
-import { startS3TestServer } from "../support/s3-server.ts";
-import type { TestStoreServer } from "../support/store-server.ts";
+import { runCli, type TestPlatform } from "../support/platform.ts";
+import { startPlatformOnS3 } from "../support/s3-server.ts";
 
 const git = new GitServer();
-let server: TestStoreServer;
+let stopPlatform: (() => Promise<void>) | undefined;
 let bucket: Storage;
 let t: TestPlatform;
 const saved = process.env.BUILDER_LOCAL_CACHE;
@@ -31,16 +28,12 @@ beforeAll(async () => {
       "fs.writeFileSync('dist/index.html', '<h1>' + require('is-number')(1) + '</h1>');",
     ].join("\n"),
   });
-  server = await startS3TestServer();
-  bucket = s3Storage(server.info.config);
   process.env.BUILDER_LOCAL_CACHE = "0";
-  t = await startTestPlatform(undefined, { storage: storageVars(server.info.config) });
-  await loginAdmin(t);
+  ({ t, bucket, stop: stopPlatform } = await startPlatformOnS3());
 }, 120_000);
 
 afterAll(async () => {
-  await t?.stop();
-  await server?.close();
+  await stopPlatform?.();
   git.stop();
   if (saved === undefined) delete process.env.BUILDER_LOCAL_CACHE;
   else process.env.BUILDER_LOCAL_CACHE = saved;

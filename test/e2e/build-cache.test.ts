@@ -3,15 +3,12 @@
 // `miaobu cache clear` deletes the project's archives in the bucket and nothing else.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GitServer } from "../../containers/builder/test/harness.ts";
-import { storageVars } from "../../packages/storage/src/config.ts";
-import { s3Storage } from "../../packages/storage/src/s3.ts";
 import type { Storage } from "../../packages/storage/src/types.ts";
-import { loginAdmin, runCli, startTestPlatform, type TestPlatform } from "../support/platform.ts";
-import { startS3TestServer } from "../support/s3-server.ts";
-import type { TestStoreServer } from "../support/store-server.ts";
+import { runCli, type TestPlatform } from "../support/platform.ts";
+import { startPlatformOnS3 } from "../support/s3-server.ts";
 
 const git = new GitServer();
-let server: TestStoreServer;
+let stopPlatform: (() => Promise<void>) | undefined;
 let bucket: Storage;
 let t: TestPlatform;
 
@@ -29,15 +26,11 @@ beforeAll(async () => {
     },
     "first",
   );
-  server = await startS3TestServer();
-  bucket = s3Storage(server.info.config);
-  t = await startTestPlatform(undefined, { storage: storageVars(server.info.config) });
-  await loginAdmin(t);
+  ({ t, bucket, stop: stopPlatform } = await startPlatformOnS3());
 }, 120_000);
 
 afterAll(async () => {
-  await t?.stop();
-  await server?.close();
+  await stopPlatform?.();
   git.stop();
 });
 

@@ -5,7 +5,10 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RemoteStorageConfig } from "../../packages/storage/src/config.ts";
+import { type RemoteStorageConfig, storageVars } from "../../packages/storage/src/config.ts";
+import { s3Storage } from "../../packages/storage/src/s3.ts";
+import type { Storage } from "../../packages/storage/src/types.ts";
+import { loginAdmin, startTestPlatform, type TestPlatform } from "./platform.ts";
 import { readBody } from "./request-body.ts";
 import { type Refusal, refusalOf, type SigningAccount } from "./s3-signature.ts";
 import type { TestStoreServer } from "./store-server.ts";
@@ -289,4 +292,28 @@ export async function startS3TestServer(): Promise<TestStoreServer> {
       process.off("exit", removeDirectory);
     },
   };
+}
+
+/** The local platform with its files in a fresh S3 test server, signed in as the admin; `stop` ends both. */
+export async function startPlatformOnS3(): Promise<{
+  t: TestPlatform;
+  bucket: Storage;
+  stop: () => Promise<void>;
+}> {
+  const server = await startS3TestServer();
+  try {
+    const t = await startTestPlatform(undefined, { storage: storageVars(server.info.config) });
+    await loginAdmin(t);
+    return {
+      t,
+      bucket: s3Storage(server.info.config),
+      async stop() {
+        await t.stop();
+        await server.close();
+      },
+    };
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
 }
