@@ -2,7 +2,7 @@
 // Runs as root (as the platform's builder does); the hostile-build e2e suite attacks it through real builds.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
