@@ -122,10 +122,14 @@ async function mountImage(image: string, target: string, bytes: number): Promise
   const size = `${Math.max(64, Math.floor(bytes / (1024 * 1024)))}M`;
   const made = await runProcess("truncate", ["-s", size, image], SYSTEM);
   if (made.code !== 0) return false;
-  // No journal and lazy init: the filesystem lives for one build, so formatting takes milliseconds.
+  // A journal: without one, ext4 does not reuse an inode freed in the last minute (five while its table
+  // block is unwritten) and checks each such inode for every file it makes, so making files after deleting
+  // many (a reinstall, a kept workspace's tidy, a build emptying its output) took 2.6× as long
+  // (docs/builder.md, "Where install time goes"). Lazy init: the image is a new sparse file, already all
+  // zeros, so formatting still takes milliseconds.
   const formatted = await runProcess(
     "mkfs.ext4",
-    ["-q", "-F", "-m", "0", "-O", "^has_journal", "-E", "lazy_itable_init=1,lazy_journal_init=1", image],
+    ["-q", "-F", "-m", "0", "-E", "lazy_itable_init=1,lazy_journal_init=1", image],
     SYSTEM,
   );
   if (formatted.code !== 0) {
