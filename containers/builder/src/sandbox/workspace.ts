@@ -148,8 +148,10 @@ async function mountImage(image: string, target: string, bytes: number): Promise
 async function mountKept(image: string, target: string): Promise<boolean> {
   const checked = await runProcess("e2fsck", ["-p", image], SYSTEM);
   // 0: clean, 1: errors fixed. Anything else, or a failed mount, and the build starts from an empty disk.
+  // An image kept before builds' filesystems had a journal gets one (see mountImage); a no-op otherwise.
   const fine =
     (checked.code === 0 || checked.code === 1) &&
+    (await runProcess("tune2fs", ["-O", "has_journal", image], SYSTEM)).code === 0 &&
     (await runProcess("mount", ["-o", "loop,nosuid,nodev,noatime", image, target], SYSTEM)).code === 0;
   if (!fine) await rm(image, { force: true });
   return fine;
