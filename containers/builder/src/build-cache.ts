@@ -162,7 +162,9 @@ export class BuildCache {
   async #restoreKept(jail: Jail, folders: string[], origin: CacheOrigin, signal: AbortSignal): Promise<void> {
     const taken = this.#taken;
     if (!taken) {
-      this.#say("No build cache for this branch yet: the install starts from scratch");
+      this.#say(
+        "No build cache for this branch yet (or it was evicted to fit the builder's cache limits): the install starts from scratch",
+      );
       return;
     }
     const { meta } = taken;
@@ -201,7 +203,9 @@ export class BuildCache {
         if (reason) this.#say(`  ${reason}: node_modules and framework caches are rebuilt`);
         return;
       }
-      this.#say("No build cache for this branch yet: the install starts from scratch");
+      this.#say(
+        "No build cache for this branch yet (or it was evicted to fit the builder's cache limits): the install starts from scratch",
+      );
     } finally {
       await rm(file, { force: true });
     }

@@ -158,6 +158,8 @@ function cacheTiers(options: BuilderOptions): BuildContext["cacheTier"] {
     const kept = new KeptWorkspaces(
       path.join(privateDir, "kept"),
       options.cacheLimits ?? DEFAULT_CACHE_LIMITS,
+      Date.now,
+      options.log ?? ((line) => process.stderr.write(`[builder] ${line}\n`)),
     );
     return () => ({ kind: "kept", kept, variantsDir: path.join(privateDir, "variants") });
   }
@@ -168,9 +170,10 @@ function cacheTiers(options: BuilderOptions): BuildContext["cacheTier"] {
   });
 }
 
+/** Per project as much as one build's disk (BUILDER_DISK_MB's default), so a project's cache always fits. */
 export const DEFAULT_CACHE_LIMITS: KeptLimits = {
-  projectBytes: 4096 * 1024 ** 2,
-  totalBytes: 20_480 * 1024 ** 2,
+  projectBytes: 10_240 * 1024 ** 2,
+  totalBytes: 30_720 * 1024 ** 2,
 };
 
 /** Build users (and their jails, made as them) must be able to pass through every folder above these. */

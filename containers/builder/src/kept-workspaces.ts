@@ -54,10 +54,18 @@ export class KeptWorkspaces {
   readonly #limits: KeptLimits;
   readonly #now: () => number;
 
-  constructor(root: string, limits: KeptLimits, now: () => number = Date.now) {
+  readonly #warn: (message: string) => void;
+
+  constructor(
+    root: string,
+    limits: KeptLimits,
+    now: () => number = Date.now,
+    warn: (message: string) => void = () => {},
+  ) {
     this.#root = root;
     this.#limits = limits;
     this.#now = now;
+    this.#warn = warn;
   }
 
   /**
@@ -131,6 +139,10 @@ export class KeptWorkspaces {
       if (entry.metaFile === spare && entry.bytes <= this.#limits.projectBytes) continue;
       if (project <= this.#limits.projectBytes && total <= this.#limits.totalBytes) continue;
       await removeEntry(entry);
+      const size = Math.round(entry.bytes / 1024 ** 2);
+      this.#warn(
+        `evicted the build cache of ${entry.meta.projectId} (branch ${entry.meta.branch}, ${size} MB) to stay within BUILDER_CACHE_PROJECT_MB and BUILDER_CACHE_MB`,
+      );
       byProject.set(entry.meta.projectId, project - entry.bytes);
       total -= entry.bytes;
     }

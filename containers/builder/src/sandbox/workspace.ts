@@ -107,7 +107,11 @@ export async function createWorkspace(input: {
     async remove(options = {}) {
       const { keepAs } = options;
       // Blocks the build freed go back to the host, so a kept image holds only what it still uses.
-      if (mounted && keepAs) await runProcess("fstrim", [host], SYSTEM);
+      // Blocks freed in the running journal transaction are not trimmed: sync the filesystem first.
+      if (mounted && keepAs) {
+        await runProcess("sync", ["-f", host], SYSTEM);
+        await runProcess("fstrim", [host], SYSTEM);
+      }
       if (mounted) await unmount(host);
       if (keepAs) await rename(mounted ? image : host, keepAs);
       await rm(host, { recursive: true, force: true });
