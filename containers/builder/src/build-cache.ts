@@ -54,6 +54,7 @@ export class BuildCache {
   readonly #request: BuildRequest;
   readonly #say: (line: string) => void;
   #taken: KeptTaken | null = null;
+  #arrived: (() => void) | null = null;
   /** What the cache this build saves is stamped with: a clear while it runs must clear it too. */
   readonly #startedAt = Date.now();
 
@@ -141,6 +142,21 @@ export class BuildCache {
   }
 
   /** Where to keep this build's workspace (kept mode, after success), and how to record it once moved. */
+  /**
+   * The deployment is ready: in kept mode, a build of this branch that starts now waits until this one's
+   * workspace is kept (`keep`'s `done`). Call it as soon as the deployment is ready.
+   */
+  ready(): void {
+    if (this.#tier.kind !== "kept" || this.#arrived) return;
+    this.#arrived = this.#tier.kept.expect(this.#request.project.id, this.#request.source.branch);
+  }
+
+  /** Ends what `ready` announced (the workspace was kept, or could not be). */
+  done(): void {
+    this.#arrived?.();
+    this.#arrived = null;
+  }
+
   async keep(
     origin: CacheOrigin,
     diskBytes: number | null,

@@ -229,6 +229,7 @@ export class Build {
         },
       });
       kept = { folders, origin };
+      cache.ready();
       // The deployment is ready and its log sealed: saving its cache delays nobody.
       // A failure (or a cancel now) costs the next build its cache, never this deployment.
       const saved = await cache
@@ -276,6 +277,8 @@ export class Build {
       await keep?.commit();
     } catch (error) {
       warn(error);
+    } finally {
+      cache.done();
     }
   }
 }

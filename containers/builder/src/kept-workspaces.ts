@@ -55,6 +55,8 @@ export class KeptWorkspaces {
   readonly #now: () => number;
 
   readonly #warn: (message: string) => void;
+  /** Workspaces being kept right now, by branch: a build of that branch waits for them. */
+  readonly #coming = new Map<string, Promise<void>>();
 
   constructor(
     root: string,
@@ -74,6 +76,10 @@ export class KeptWorkspaces {
    */
   async take(request: KeptRequest, slot: WorkspaceSlot): Promise<KeptTaken | null> {
     const target = slot.image ?? slot.folder;
+    // A build that became ready a moment ago may still be unmounting the workspace it keeps.
+    await this.#arrival(request.projectId, request.branch);
+    if (request.productionBranch !== request.branch)
+      await this.#arrival(request.projectId, request.productionBranch);
     const own = await this.#valid(request, request.branch);
     if (own) {
       const moved = await rename(own.body, target).then(
@@ -101,6 +107,35 @@ export class KeptWorkspaces {
     const meta = { ...production.meta, usedAt: this.#now() };
     await writeFile(production.metaFile, JSON.stringify(meta), { mode: 0o600 }).catch(() => undefined);
     return { meta, from: "production" };
+  }
+
+  /**
+   * Announces that a ready build's workspace is on its way to being kept for the branch, so that a build
+   * of the branch starting meanwhile waits for it; the returned function ends the wait (kept or not).
+   */
+  expect(projectId: string, branch: string): () => void {
+    const { body } = this.#paths(projectId, branch);
+    let arrived = () => {};
+    const coming = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    this.#coming.set(body, coming);
+    return () => {
+      if (this.#coming.get(body) === coming) this.#coming.delete(body);
+      arrived();
+    };
+  }
+
+  /** Waits for a workspace `expect`ed for the branch, at most a minute (an unmount that hangs). */
+  async #arrival(projectId: string, branch: string): Promise<void> {
+    const coming = this.#coming.get(this.#paths(projectId, branch).body);
+    if (!coming) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 60_000);
+    });
+    await Promise.race([coming, bound]);
+    clearTimeout(timer);
   }
 
   /** The path a build's workspace is moved to when kept; `commit` then records it and evicts. */

@@ -57,6 +57,21 @@ describe("kept workspaces", () => {
     );
   });
 
+  it("makes a build of the branch wait for a workspace that is being kept right now", async () => {
+    const kept = new KeptWorkspaces(path.join(dir, "kept"), limits, now);
+    const arrived = kept.expect("prj_a", "main");
+    let settled = false;
+    const taking = kept.take(want("main"), { image: null, folder: path.join(dir, "s") }).then((taken) => {
+      settled = true;
+      return taken;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    await keep(kept, "prj_a", "main");
+    arrived();
+    expect((await taking)?.from).toBe("branch");
+  });
+
   it("never hands out a cache saved before a clear, or made for another disk size", async () => {
     const kept = new KeptWorkspaces(path.join(dir, "kept"), limits, now);
     await keep(kept, "prj_a", "main");
