@@ -1,44 +1,25 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processesRunning } from "../../../test/support/processes.ts";
-import { type RunningBuilder, startBuilder } from "../src/index.ts";
+import type { RunningBuilder } from "../src/index.ts";
 import { processesOf } from "../src/process.ts";
 import { FakeApi } from "./fake-api.ts";
-import { buildRequest, call, GitServer } from "./harness.ts";
+import { type BuilderFixture, buildRequest, call, GitServer, startFixture, stopFixture } from "./harness.ts";
 
 const secret = `bs_${randomBytes(16).toString("hex")}`;
 const git = new GitServer();
 const api = new FakeApi();
+let fixture: BuilderFixture | undefined;
 let builder: RunningBuilder;
-let dataDir: string;
 
 beforeAll(async () => {
-  await git.start();
-  await api.start();
-  dataDir = await mkdtemp(path.join(tmpdir(), "miaobu-builder-"));
-  await chmod(dataDir, 0o711);
-  builder = await startBuilder({
-    secret,
-    port: 0,
-    workDir: path.join(dataDir, "work"),
-    cacheDir: path.join(dataDir, "cache"),
-    heartbeatMs: 500,
-    log: () => {},
-  });
+  fixture = await startFixture(git, api, { secret, heartbeatMs: 500 });
+  builder = fixture.builder;
 });
 
-afterAll(async () => {
-  await builder?.close();
-  await api.close();
-  git.stop();
-  await rm(dataDir, { recursive: true, force: true });
-  await rm(git.base, { recursive: true, force: true });
-});
+afterAll(() => stopFixture(fixture));
 
 const page = `<!doctype html><title>hi</title>${"<p>Hello, Miaobu.</p>\n".repeat(200)}`;
 const BUILD_JS = `

@@ -4,48 +4,35 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningBuilder, startBuilder } from "../src/index.ts";
+import type { RunningBuilder } from "../src/index.ts";
 import { FakeApi } from "./fake-api.ts";
-import { buildRequest, call, GitServer } from "./harness.ts";
+import { type BuilderFixture, buildRequest, call, GitServer, startFixture, stopFixture } from "./harness.ts";
 
 const secret = `bs_${randomBytes(16).toString("hex")}`;
 const git = new GitServer();
 const api = new FakeApi();
+let fixture: BuilderFixture | undefined;
 let builder: RunningBuilder;
-let dataDir: string;
 let workDir: string;
 
 beforeAll(async () => {
-  await git.start();
-  await api.start();
-  dataDir = await mkdtemp(path.join(tmpdir(), "miaobu-builder-"));
-  await chmod(dataDir, 0o711);
-  workDir = path.join(dataDir, "work");
-  builder = await startBuilder({
+  fixture = await startFixture(git, api, {
     secret,
-    port: 0,
-    workDir,
-    cacheDir: path.join(dataDir, "cache"),
     // The machine's own CA (a proxy's), as the builder's default, and a setting of our own.
     npmrc: [
       process.env.NODE_EXTRA_CA_CERTS ? `cafile=${process.env.NODE_EXTRA_CA_CERTS}` : "",
       "fund=false",
     ].join("\n"),
-    log: () => {},
   });
+  builder = fixture.builder;
+  workDir = path.join(fixture.dataDir, "work");
 });
 
-afterAll(async () => {
-  await builder?.close();
-  await api.close();
-  git.stop();
-  await rm(dataDir, { recursive: true, force: true });
-  await rm(git.base, { recursive: true, force: true });
-});
+afterAll(() => stopFixture(fixture));
 
 type Overrides = Parameters<typeof buildRequest>[3];
 let lastManifest: { path: string; variants?: unknown }[] = [];
@@ -236,7 +223,7 @@ fs.writeFileSync("build/index.html", "<p>docs</p>");
 });
 
 describe("what a build leaves in its kept workspace", () => {
-  it("links in place of home and of the cache's own files lead the next build nowhere outside", async () => {
+  it("links in place of home and of the cache's own files, FIFOs and sockets lead the next build nowhere outside", async () => {
     const outside = await mkdtemp(path.join(tmpdir(), "miaobu-outside-"));
     await mkdir(path.join(outside, "home"));
     await git.commit("links", {
@@ -249,6 +236,11 @@ fs.rmSync(root + "/home", { recursive: true, force: true });
 fs.symlinkSync(${JSON.stringify(outside)} + "/home", root + "/home");
 fs.symlinkSync(${JSON.stringify(outside)}, root + "/.previous");
 fs.symlinkSync(${JSON.stringify(outside)}, root + "/.miaobu-cache.json");
+// A FIFO and a socket where privileged code walks the kept tree (chown -R) must not block or be opened.
+if (!fs.existsSync(root + "/fifo")) {
+  require("node:child_process").execFileSync("mkfifo", [root + "/fifo", root + "/src/fifo"]);
+  require("node:net").createServer().listen(root + "/socket").unref();
+}
 `,
     });
     await build("links");
@@ -259,6 +251,35 @@ fs.symlinkSync(${JSON.stringify(outside)}, root + "/.miaobu-cache.json");
     expect(await readdir(outside)).toEqual(["home"]);
     expect(await readdir(path.join(outside, "home"))).toEqual([]);
     await rm(outside, { recursive: true, force: true });
+  });
+});
+
+describe("a branch's build and the production branch's cache", () => {
+  it("a build of another branch (a fork's pull request) cannot change what production builds restore", async () => {
+    const repo = path.join(git.base, "poison");
+    const probe = `const fs = require("node:fs");
+console.log(fs.existsSync("node_modules/POISON") ? "POISONED" : "CLEAN");
+fs.mkdirSync("dist", { recursive: true });
+fs.writeFileSync("dist/index.html", "<p>site</p>");
+`;
+    await git.commit("poison", site("poison"));
+    await git.commit("poison", { "build.js": probe });
+    expect(await build("poison")).toContain("CLEAN");
+    execFileSync("git", ["checkout", "-q", "-b", "feature"], { cwd: repo });
+    await git.commit("poison", {
+      "build.js": `${probe}fs.writeFileSync("node_modules/POISON", "x"); fs.writeFileSync(process.env.HOME + "/POISON", "x");\n`,
+    });
+    const attack = await build("poison", { branch: "feature" });
+    expect(attack).toMatch(/Build cache of production branch main/);
+    execFileSync("git", ["checkout", "-q", "main"], { cwd: repo });
+    await git.commit("poison", {
+      "build.js": `${probe}console.log(require("node:fs").existsSync(process.env.HOME + "/POISON") ? "HOME POISONED" : "HOME CLEAN");\n`,
+    });
+    const production = await build("poison");
+    expect(production).toMatch(/Build cache of branch main/);
+    expect(production).toContain("CLEAN");
+    expect(production).not.toContain("POISONED");
+    expect(production).toContain("HOME CLEAN");
   });
 });
 

@@ -1,6 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { GitServer } from "../../../test/support/git.ts";
-import type { BuildRequest } from "../src/index.ts";
+import { type BuilderOptions, type BuildRequest, type RunningBuilder, startBuilder } from "../src/index.ts";
+import type { FakeApi } from "./fake-api.ts";
 
 export { freePort, GitServer, waitForPort } from "../../../test/support/git.ts";
 
@@ -56,4 +60,43 @@ export async function call(
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** What a test file of the builder runs against: a git server, a fake API, a builder in a fresh folder. */
+export interface BuilderFixture {
+  git: GitServer;
+  api: FakeApi;
+  builder: RunningBuilder;
+  dataDir: string;
+}
+
+/** Starts the git server and the fake API, then a builder in a fresh folder with `options`. */
+export async function startFixture(
+  git: GitServer,
+  api: FakeApi,
+  options: Pick<BuilderOptions, "secret"> & Partial<BuilderOptions>,
+): Promise<BuilderFixture> {
+  await git.start();
+  await api.start();
+  const dataDir = await mkdtemp(path.join(tmpdir(), "miaobu-builder-"));
+  // Build users pass through to their own workspace; they never list the folder.
+  await chmod(dataDir, 0o711);
+  const builder = await startBuilder({
+    port: 0,
+    workDir: path.join(dataDir, "work"),
+    cacheDir: path.join(dataDir, "cache"),
+    log: () => {},
+    ...options,
+  });
+  return { git, api, builder, dataDir };
+}
+
+/** Stops what `startFixture` started and removes its folders. */
+export async function stopFixture(fixture: BuilderFixture | undefined): Promise<void> {
+  if (!fixture) return;
+  await fixture.builder.close();
+  await fixture.api.close();
+  fixture.git.stop();
+  await rm(fixture.dataDir, { recursive: true, force: true });
+  await rm(fixture.git.base, { recursive: true, force: true });
 }
