@@ -224,6 +224,10 @@ Bare and Miaobu take turns going first from one round to the next, and every bui
 previous one ended. Phases are the builder's own, from its \`Build done in …\` line (bare builds time their
 two commands); "everything else" is the rest of the wall time: queueing, the sandbox, the cache's
 bookkeeping, finalizing and the CLI.
+
+No peer appears here: Cloudflare Pages', Vercel's and Netlify's build systems do not run offline, so the
+limit these builds are held to is the same commands run bare on this machine. (For serving, bench/router
+compares against Cloudflare's own asset server, which does run offline.)
 ${starters}
 **Goals** (issue 14):
 
