@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { GitServer } from "../../../test/support/git.ts";
 import { type BuilderOptions, type BuildRequest, type RunningBuilder, startBuilder } from "../src/index.ts";
-import type { FakeApi } from "./fake-api.ts";
 
 export { freePort, GitServer, waitForPort } from "../../../test/support/git.ts";
 
@@ -62,10 +61,16 @@ export async function call(
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
 
+/** The fake API as the fixture uses it (typed here so that bench code importing this file needs no DOM types). */
+interface Service {
+  start(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
 /** What a test file of the builder runs against: a git server, a fake API, a builder in a fresh folder. */
 export interface BuilderFixture {
   git: GitServer;
-  api: FakeApi;
+  api: Service;
   builder: RunningBuilder;
   dataDir: string;
 }
@@ -73,7 +78,7 @@ export interface BuilderFixture {
 /** Starts the git server and the fake API, then a builder in a fresh folder with `options`. */
 export async function startFixture(
   git: GitServer,
-  api: FakeApi,
+  api: Service,
   options: Pick<BuilderOptions, "secret"> & Partial<BuilderOptions>,
 ): Promise<BuilderFixture> {
   await git.start();
