@@ -24,11 +24,25 @@ export type RouteKind = (typeof ROUTE_KINDS)[number];
 export const DEPLOYMENT_SOURCES = ["cli", "git", "hook", "console", "github"] as const;
 export type DeploymentSource = (typeof DEPLOYMENT_SOURCES)[number];
 
-/** How the router treats trailing slashes and `.html` (Cloudflare Pages' behaviour is `auto`). */
+/** How the router treats trailing slashes and `.html`: Cloudflare Workers' `assets.html_handling`. */
+export const HTML_HANDLING_MODES = [
+  "auto-trailing-slash",
+  "force-trailing-slash",
+  "drop-trailing-slash",
+  "none",
+] as const;
+export type HtmlHandling = (typeof HTML_HANDLING_MODES)[number];
+
+/**
+ * What the router answers for a missing path: Cloudflare Workers' `assets.not_found_handling`, plus `auto`,
+ * Pages' inference (the nearest 404.html, else a single-page app).
+ */
+export const NOT_FOUND_HANDLING_MODES = ["auto", "single-page-application", "404-page", "none"] as const;
+export type NotFoundHandling = (typeof NOT_FOUND_HANDLING_MODES)[number];
+
+/** The settings' names and values before 0006 (still accepted on input for one release). */
 export const TRAILING_SLASH_MODES = ["auto", "force-trailing-slash", "drop-trailing-slash", "none"] as const;
 export type TrailingSlashMode = (typeof TRAILING_SLASH_MODES)[number];
-
-/** What the router answers for a missing path (`auto`: nearest 404.html, else SPA, as Pages infers). */
 export const NOT_FOUND_MODES = ["auto", "spa", "404-page", "none"] as const;
 export type NotFoundMode = (typeof NOT_FOUND_MODES)[number];
 
@@ -104,7 +118,15 @@ export const projects = sqliteTable(
     buildTimeoutSeconds: integer("build_timeout_seconds").notNull().default(1200),
     /** SHA-256 of the deploy hook secret; the secret itself is shown once when created or rotated. */
     deployHookHash: text("deploy_hook_hash").unique(),
-    // How the router serves this project's deployments.
+    // How the router serves this project's deployments (docs/redirects-and-headers.md).
+    htmlHandling: text("html_handling", { enum: HTML_HANDLING_MODES })
+      .notNull()
+      .default("auto-trailing-slash"),
+    notFoundHandling: text("not_found_handling", { enum: NOT_FOUND_HANDLING_MODES })
+      .notNull()
+      .default("auto"),
+    // The same two settings by their names before 0006, still written so that Workers of the release before
+    // (a deploy in progress, a rollback) serve alike; nothing reads them. Dropped by the next release.
     trailingSlash: text("trailing_slash", { enum: TRAILING_SLASH_MODES }).notNull().default("auto"),
     notFound: text("not_found", { enum: NOT_FOUND_MODES }).notNull().default("auto"),
     /** Password hash protecting preview (branch and deployment) hosts; null means public previews. */

@@ -10,7 +10,7 @@ import { LOGIN_PATH } from "./login-page.ts";
 import { ManifestCache } from "./manifest.ts";
 import { guardPreview, PreviewSessions } from "./preview-auth.ts";
 import { previewLimitsOf } from "./preview-limit.ts";
-import { decodePathname, notFoundPage, resolvePath } from "./resolve-asset.ts";
+import { resolveAsset } from "./resolve-asset.ts";
 import { isPreview, type Route, RouteCache, resolveHost, skewFallback } from "./resolve-host.ts";
 import {
   badRequest,
@@ -60,11 +60,6 @@ function createState(env: Env, options: RouterOptions): RouterState {
   };
 }
 
-/** Percent-encodes a decoded path for a `Location` header. */
-function encodePath(path: string): string {
-  return encodeURI(path).replace(/\?/g, "%3F").replace(/#/g, "%23");
-}
-
 interface Visit {
   request: Request;
   url: URL;
@@ -79,25 +74,25 @@ async function serveSite(env: Env, state: RouterState, now: number, visit: Visit
   const rule = site.rules.redirect(url.pathname);
   if (rule && rule.status !== 200) return redirectResponse(rule.status, redirectLocation(rule.to, url));
   const pathname = rule ? new URL(rule.to, url).pathname : url.pathname;
-  const path = decodePathname(pathname);
-  if (path === null) return badRequest();
+  const resolution = resolveAsset(pathname, site.manifest, route, { rewritten: rule !== null });
+  if (resolution.kind === "bad-request") return badRequest();
+  if (resolution.kind === "redirect")
+    return redirectResponse(resolution.status, `${resolution.location}${url.search}`);
 
   const file = (asset: Parameters<typeof serveFile>[1]["asset"], status: 200 | 404) =>
     serveFile(sources, { request, projectId: route.projectId, asset, status });
-  const resolution = resolvePath(path, site.manifest, route.trailingSlash, rule !== null);
-  if (resolution.kind === "file") return file(resolution.asset, 200);
-  if (resolution.kind === "redirect")
-    return redirectResponse(308, `${encodePath(resolution.to)}${url.search}`);
+  if (resolution.kind === "file" && !resolution.notFound) return file(resolution.asset, 200);
 
   // Version skew: a file the previous deployment had (an old tab's chunk) is still served for a while.
   const previousId = skewFallback(route, now);
   if (previousId) {
     const previous = await loadSite(storageOf(env), state.sites, route.projectId, previousId);
-    const old = previous ? resolvePath(path, previous.manifest, route.trailingSlash, true) : null;
+    const old = previous
+      ? resolveAsset(pathname, previous.manifest, route, { rewritten: true, notFoundHandling: false })
+      : null;
     if (old?.kind === "file") return file(old.asset, 200);
   }
-  const page = notFoundPage(path, site.manifest, route.notFound);
-  return page ? file(page.asset, page.status) : notFound();
+  return resolution.kind === "file" ? file(resolution.asset, resolution.status) : notFound();
 }
 
 async function handle(

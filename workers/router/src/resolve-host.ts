@@ -1,12 +1,12 @@
-import type { NotFoundMode, TrailingSlashMode } from "./resolve-asset.ts";
+import type { HtmlHandling, NotFoundHandling } from "./resolve-asset.ts";
 
 /** What a hostname points at: one row of the `routes` table with the serving settings of its project. */
 export interface Route {
   projectId: string;
   deploymentId: string;
   kind: "production" | "branch" | "deployment" | "custom";
-  trailingSlash: TrailingSlashMode;
-  notFound: NotFoundMode;
+  htmlHandling: HtmlHandling;
+  notFoundHandling: NotFoundHandling;
   /** PBKDF2 hash of the preview password; null when previews are public. */
   previewPasswordHash: string | null;
   skewProtectionDays: number;
@@ -22,8 +22,8 @@ interface RouteRow {
   kind: Route["kind"];
   previous_deployment_id: string | null;
   previous_until: number | null;
-  trailing_slash: TrailingSlashMode;
-  not_found: NotFoundMode;
+  html_handling: HtmlHandling;
+  not_found_handling: NotFoundHandling;
   preview_password_hash: string | null;
   skew_protection_days: number;
   deleted: number | null;
@@ -89,7 +89,7 @@ export class RouteCache {
 // One primary-key lookup on routes joined to its project and its deployment by primary key: its cost does
 // not depend on how many deployments or hosts a project has.
 export const ROUTE_QUERY = `SELECT r.project_id, r.deployment_id, r.kind, r.previous_deployment_id, r.previous_until,
-  p.trailing_slash, p.not_found, p.preview_password_hash, p.skew_protection_days, d.status = 'deleted' AS deleted
+  p.html_handling, p.not_found_handling, p.preview_password_hash, p.skew_protection_days, d.status = 'deleted' AS deleted
   FROM routes r JOIN projects p ON p.id = r.project_id LEFT JOIN deployments d ON d.id = r.deployment_id
   WHERE r.hostname = ?`;
 
@@ -98,8 +98,8 @@ function toRoute(row: RouteRow): Route {
     projectId: row.project_id,
     deploymentId: row.deployment_id,
     kind: row.kind,
-    trailingSlash: row.trailing_slash,
-    notFound: row.not_found,
+    htmlHandling: row.html_handling,
+    notFoundHandling: row.not_found_handling,
     previewPasswordHash: row.preview_password_hash,
     skewProtectionDays: row.skew_protection_days,
     deleted: row.deleted === 1,

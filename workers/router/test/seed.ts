@@ -9,6 +9,7 @@ import {
   randomBase32,
   storageKeys,
 } from "@miaobu/shared";
+import type { HtmlHandling, NotFoundHandling } from "../src/resolve-asset.ts";
 
 export type RouteKind = "production" | "branch" | "deployment" | "custom";
 export type SiteFiles = Record<string, string | Uint8Array>;
@@ -23,8 +24,8 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 /** The serving settings of a project (columns of `projects`). */
 export interface ProjectSettings {
-  trailingSlash?: "auto" | "force-trailing-slash" | "drop-trailing-slash" | "none";
-  notFound?: "auto" | "spa" | "404-page" | "none";
+  htmlHandling?: HtmlHandling;
+  notFoundHandling?: NotFoundHandling;
   previewPassword?: string;
   skewProtectionDays?: number;
 }
@@ -42,14 +43,14 @@ export async function createProject(slug: string, settings: ProjectSettings = {}
       now,
     ),
     env.DB.prepare(
-      `INSERT INTO projects (id, owner_id, slug, trailing_slash, not_found, preview_password_hash,
+      `INSERT INTO projects (id, owner_id, slug, html_handling, not_found_handling, preview_password_hash,
         skew_protection_days, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).bind(
       projectId,
       userId,
       slug,
-      settings.trailingSlash ?? "auto",
-      settings.notFound ?? "auto",
+      settings.htmlHandling ?? "auto-trailing-slash",
+      settings.notFoundHandling ?? "auto",
       settings.previewPassword === undefined ? null : await hashPassword(settings.previewPassword),
       settings.skewProtectionDays ?? 7,
       now,

@@ -47,6 +47,8 @@ export async function createProject(
     nodeVersion: null,
     buildTimeoutSeconds: 1200,
     deployHookHash: null,
+    htmlHandling: "auto-trailing-slash",
+    notFoundHandling: "auto",
     trailingSlash: "auto",
     notFound: "auto",
     previewPasswordHash: null,

@@ -1,8 +1,14 @@
-import { NOT_FOUND_MODES, TRAILING_SLASH_MODES } from "@miaobu/db";
+import {
+  HTML_HANDLING_MODES,
+  NOT_FOUND_HANDLING_MODES,
+  NOT_FOUND_MODES,
+  TRAILING_SLASH_MODES,
+} from "@miaobu/db";
 import { GIT_CREDENTIALS_PROBLEM, hashPassword, parseGitUrl } from "@miaobu/shared";
 import { z } from "zod";
 import { branchName } from "../../routes/schemas.ts";
 import type { ProjectRow } from "./present.ts";
+import { servingColumns } from "./serving.ts";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -55,8 +61,24 @@ export const projectSettings = {
     .nullable()
     .optional(),
   buildTimeoutSeconds: z.number().int().min(60).max(7200).optional(),
-  trailingSlash: z.enum(TRAILING_SLASH_MODES).optional(),
-  notFound: z.enum(NOT_FOUND_MODES).optional(),
+  htmlHandling: z
+    .enum(HTML_HANDLING_MODES)
+    .optional()
+    .describe("Trailing slashes and `.html`, as Cloudflare Workers' `assets.html_handling`"),
+  notFoundHandling: z
+    .enum(NOT_FOUND_HANDLING_MODES)
+    .optional()
+    .describe(
+      "A missing path, as Workers' `assets.not_found_handling`; `auto`: the nearest 404.html, else the single-page app, as Pages",
+    ),
+  trailingSlash: z
+    .enum(TRAILING_SLASH_MODES)
+    .optional()
+    .describe("Deprecated: htmlHandling's old name (`auto` is `auto-trailing-slash`)"),
+  notFound: z
+    .enum(NOT_FOUND_MODES)
+    .optional()
+    .describe("Deprecated: notFoundHandling's old name (`spa` is `single-page-application`)"),
   skewProtectionDays: z.number().int().min(0).max(90).optional(),
   previewPassword: z.string().min(8).max(200).nullable().optional(),
   // Retention (docs/retention.md): newest ready deployments kept per environment, and the age kept whatever.
@@ -80,6 +102,8 @@ type SettingsColumns = Partial<
     | "outputDir"
     | "nodeVersion"
     | "buildTimeoutSeconds"
+    | "htmlHandling"
+    | "notFoundHandling"
     | "trailingSlash"
     | "notFound"
     | "skewProtectionDays"
@@ -108,8 +132,7 @@ export async function settingsColumns(input: ProjectSettingsInput): Promise<Sett
     if (value !== undefined) columns[key] = value;
   }
   if (input.buildTimeoutSeconds !== undefined) columns.buildTimeoutSeconds = input.buildTimeoutSeconds;
-  if (input.trailingSlash !== undefined) columns.trailingSlash = input.trailingSlash;
-  if (input.notFound !== undefined) columns.notFound = input.notFound;
+  Object.assign(columns, servingColumns(input));
   if (input.skewProtectionDays !== undefined) columns.skewProtectionDays = input.skewProtectionDays;
   for (const key of ["retainProduction", "retainPreview", "retainDays"] as const) {
     const value = input[key];
