@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { unmountUnder } from "../containers/builder/src/sandbox/workspace.ts";
+import { unmountUnder } from "../containers/builder/src/sandbox/mounts.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
@@ -98,6 +98,7 @@ export function startBuilderProcess({
         "BUILDER_LOCAL_CACHE",
         "BUILDER_CACHE_MB",
         "BUILDER_CACHE_PROJECT_MB",
+        "BUILDER_CACHE_MOUNTED",
       ]),
       ...(process.env.BUILDER_USER !== undefined ? { BUILDER_USER: process.env.BUILDER_USER } : {}),
     },

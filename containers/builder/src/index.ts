@@ -103,6 +103,7 @@ export async function startBuilder(options: BuilderOptions): Promise<RunningBuil
     readOnly: [toolsDir, ownBin, path.dirname(path.dirname(cli))],
   });
   log(sandboxes.describe());
+  const tiers = cacheTiers(options);
   const builder = new Builder(
     {
       sandboxes,
@@ -112,7 +113,7 @@ export async function startBuilder(options: BuilderOptions): Promise<RunningBuil
           ? parseAllowedHosts(options.gitAllowedHosts)
           : allowedGitHosts(),
       toolsDir,
-      cacheTier: cacheTiers(options),
+      cacheTier: tiers.tier,
       buildUser: options.buildUser === undefined ? "miaobu-build" : options.buildUser,
       builderSecret: options.secret,
       directStorage: options.directStorage ?? null,
@@ -147,12 +148,17 @@ export async function startBuilder(options: BuilderOptions): Promise<RunningBuil
     async close() {
       await builder.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Kept images left mounted are unmounted clean; a builder that dies leaves them for the next.
+      await tiers.kept?.release();
     },
   };
 }
 
 /** Where each build's cache comes from and goes, from the options. */
-function cacheTiers(options: BuilderOptions): BuildContext["cacheTier"] {
+function cacheTiers(options: BuilderOptions): {
+  tier: BuildContext["cacheTier"];
+  kept: KeptWorkspaces | null;
+} {
   if (options.cacheMode !== "archive") {
     const privateDir = path.join(path.resolve(options.workDir), ".private");
     const kept = new KeptWorkspaces(
@@ -161,19 +167,23 @@ function cacheTiers(options: BuilderOptions): BuildContext["cacheTier"] {
       Date.now,
       options.log ?? ((line) => process.stderr.write(`[builder] ${line}\n`)),
     );
-    return () => ({ kind: "kept", kept, variantsDir: path.join(privateDir, "variants") });
+    return { tier: () => ({ kind: "kept", kept, variantsDir: path.join(privateDir, "variants") }), kept };
   }
   const fixed = options.cacheStore;
-  return ({ client, deploymentId, signal }) => ({
-    kind: "archive",
-    store: fixed ?? new CallbackCacheStore(client, deploymentId, signal),
-  });
+  return {
+    tier: ({ client, deploymentId, signal }) => ({
+      kind: "archive",
+      store: fixed ?? new CallbackCacheStore(client, deploymentId, signal),
+    }),
+    kept: null,
+  };
 }
 
 /** Per project as much as one build's disk (BUILDER_DISK_MB's default), so a project's cache always fits. */
 export const DEFAULT_CACHE_LIMITS: KeptLimits = {
   projectBytes: 10_240 * 1024 ** 2,
   totalBytes: 30_720 * 1024 ** 2,
+  mounted: 8,
 };
 
 /** Build users (and their jails, made as them) must be able to pass through every folder above these. */

@@ -23,6 +23,10 @@ try {
   cacheLimits = {
     projectBytes: fromEnv(env, "BUILDER_CACHE_PROJECT_MB", DEFAULT_CACHE_LIMITS.projectBytes, MB),
     totalBytes: fromEnv(env, "BUILDER_CACHE_MB", DEFAULT_CACHE_LIMITS.totalBytes, MB),
+    mounted:
+      env.BUILDER_CACHE_MOUNTED === "0"
+        ? 0
+        : fromEnv(env, "BUILDER_CACHE_MOUNTED", DEFAULT_CACHE_LIMITS.mounted ?? 8, 1),
   };
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

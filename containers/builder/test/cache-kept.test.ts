@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningBuilder } from "../src/index.ts";
+import { isMounted, keptMount } from "../src/sandbox/mounts.ts";
 import { FakeApi } from "./fake-api.ts";
 import { type BuilderFixture, buildRequest, call, GitServer, startFixture, stopFixture } from "./harness.ts";
 
@@ -90,6 +91,9 @@ describe("npm without a lockfile", () => {
     expect(cold).toContain("No build cache for this branch yet");
     expect(cold).toMatch(/added 1 package/);
     expect(await keptMeta("prj_npm")).toHaveLength(1);
+    // Its image stays mounted for the next build, its files still in the kernel's caches.
+    const [kept = ""] = await keptMeta("prj_npm");
+    expect(await isMounted(keptMount(kept.slice(0, -".json".length)))).toBe(true);
 
     await git.commit("npm", { "build.js": `${BUILD_WITH_DEP}// changed\n` });
     const warm = await build("npm");
@@ -98,6 +102,7 @@ describe("npm without a lockfile", () => {
     );
     expect(warm).toMatch(/up to date/);
     expect(warm).not.toMatch(/added \d+ package/);
+    expect(await isMounted(keptMount(kept.slice(0, -".json".length)))).toBe(true);
 
     execFileSync("git", ["branch", "-f", "feature"], { cwd: path.join(git.base, "npm") });
     const branch = await build("npm", { branch: "feature" });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { GitServer } from "../../../test/support/git.ts";
@@ -100,6 +100,10 @@ export async function startFixture(
 export async function stopFixture(fixture: BuilderFixture | undefined): Promise<void> {
   if (!fixture) return;
   await fixture.builder.close();
+  // A builder that closes leaves no filesystem mounted (kept images are unmounted clean).
+  const mounts = await readFile("/proc/self/mounts", "utf8").catch(() => "");
+  if (mounts.includes(` ${fixture.dataDir}`))
+    throw new Error(`builder.close() left mounts in ${fixture.dataDir}`);
   await fixture.api.close();
   fixture.git.stop();
   await rm(fixture.dataDir, { recursive: true, force: true });

@@ -1,9 +1,11 @@
 // Kept workspaces as plain folders: which one a build gets, what is stale, and eviction at the limits.
-import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KeptWorkspaces } from "../src/kept-workspaces.ts";
+import { isMounted, keptMount, unmountUnder } from "../src/sandbox/mounts.ts";
 
 const MB = 1024 * 1024;
 let dir: string;
@@ -14,7 +16,10 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "miaobu-kept-"));
   clock = 1_000;
 });
-afterEach(() => rm(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  await unmountUnder(dir);
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** Keeps a workspace of `mb` megabytes for a project's branch, as a build does when it is ready. */
 async function keep(kept: KeptWorkspaces, projectId: string, branch: string, mb = 1): Promise<void> {
@@ -138,5 +143,64 @@ describe("kept workspaces", () => {
     );
     await keep(kept, "prj_a", "main", 2);
     expect(await kept.projectBytes("prj_a")).toBe(0);
+  });
+});
+
+describe.skipIf(process.getuid?.() !== 0)("kept images left mounted", () => {
+  /** Keeps an 8 MB ext4 image for a branch, mounted where a ready build leaves it. */
+  async function keepMounted(kept: KeptWorkspaces, branch: string): Promise<string> {
+    const source = path.join(dir, `img-${branch}`);
+    execFileSync("truncate", ["-s", "8M", source]);
+    execFileSync("mkfs.ext4", ["-q", "-F", source]);
+    const target = await kept.place("prj_a", branch);
+    await rename(source, target);
+    await mkdir(keptMount(target));
+    execFileSync("mount", ["-o", "loop,nosuid,nodev,noatime", target, keptMount(target)]);
+    await writeFile(path.join(keptMount(target), "data"), branch);
+    clock += 1_000;
+    await kept.commit({
+      projectId: "prj_a",
+      branch,
+      nodeMajor: "22",
+      packageManager: "npm",
+      diskBytes: 8 * MB,
+    });
+    return target;
+  }
+
+  it("stay mounted up to the limit, most recently used first, move into a slot mounted, and come down on release", async () => {
+    const kept = new KeptWorkspaces(
+      path.join(dir, "kept"),
+      { projectBytes: 100 * MB, totalBytes: 100 * MB, mounted: 2 },
+      now,
+    );
+    const one = await keepMounted(kept, "one");
+    const two = await keepMounted(kept, "two");
+    const three = await keepMounted(kept, "three");
+    expect([
+      await isMounted(keptMount(one)),
+      await isMounted(keptMount(two)),
+      await isMounted(keptMount(three)),
+    ]).toEqual([false, true, true]);
+
+    // Taken mounted: the slot's folder is the filesystem, and the kept mount is gone.
+    const slot = { image: path.join(dir, "slot.img"), folder: path.join(dir, "slot") };
+    await mkdir(slot.folder);
+    expect((await kept.take({ ...want("three"), diskBytes: 8 * MB }, slot))?.from).toBe("branch");
+    expect(await isMounted(slot.folder)).toBe(true);
+    expect(await readFile(path.join(slot.folder, "data"), "utf8")).toBe("three");
+    expect(await isMounted(keptMount(three))).toBe(false);
+    execFileSync("umount", [slot.folder]);
+
+    // A new branch gets a consistent copy of a mounted production image, frozen while it is copied.
+    const copy = { image: path.join(dir, "copy.img"), folder: path.join(dir, "copy") };
+    await keepMounted(kept, "main");
+    expect((await kept.take({ ...want("feature"), diskBytes: 8 * MB }, copy))?.from).toBe("production");
+    // e2fsck exits 0 only for a clean filesystem (execFileSync throws otherwise).
+    expect(() => execFileSync("e2fsck", ["-n", "-f", copy.image], { stdio: "ignore" })).not.toThrow();
+
+    await kept.release();
+    expect(await isMounted(keptMount(two))).toBe(false);
+    expect(await readdir(path.dirname(two))).not.toContain(path.basename(keptMount(two)));
   });
 });

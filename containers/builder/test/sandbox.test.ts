@@ -11,9 +11,9 @@ import { processesRunning } from "../../../test/support/processes.ts";
 import type { RunAs } from "../src/process.ts";
 import type { Jail, NetworkMode } from "../src/sandbox/jail.ts";
 import { DEFAULT_LIMITS } from "../src/sandbox/limits.ts";
+import { unmountUnder } from "../src/sandbox/mounts.ts";
 import { Sandboxes } from "../src/sandbox/sandboxes.ts";
 import { ensureUser } from "../src/sandbox/users.ts";
-import { unmountUnder } from "../src/sandbox/workspace.ts";
 import { leaseUserName } from "../src/user-lease.ts";
 
 const asRoot = process.getuid?.() === 0;

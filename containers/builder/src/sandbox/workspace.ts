@@ -2,9 +2,18 @@
 // loop device) of the build's disk size: a build that fills it fails with "no space" and the host's disk is
 // untouched, hard links cannot reach host files, and unmounting removes every byte. Without root it is a
 // plain folder and disk use is not bounded (the builder says so in the log).
-import { chmod, chown, lstat, mkdir, readFile, rename, rm, statfs } from "node:fs/promises";
+import { chmod, chown, lstat, mkdir, rename, rm, statfs } from "node:fs/promises";
 import path from "node:path";
 import { type RunAs, runProcess } from "../process.ts";
+import {
+  BUILD_MOUNT_OPTIONS,
+  isMounted,
+  keptMount,
+  moveMount,
+  unmount,
+  unmountAndRemove,
+  unmountUnder,
+} from "./mounts.ts";
 
 /** Where the work filesystem appears inside the jail: one fixed path, so absolute paths in caches stay right. */
 export const JAIL_ROOT = "/build";
@@ -25,7 +34,10 @@ export interface Workspace {
   reused: boolean;
   /** True when less than 1 % (or 1 MB) of the work filesystem is left. */
   full(): Promise<boolean>;
-  /** Removes it, or with `keepAs` moves its image (or folder, unmounted) there for a later build. */
+  /**
+   * Removes it, or with `keepAs` moves its image (or its folder) there for a later build. A mounted image
+   * stays mounted, at `keptMount(keepAs)`, so the next build finds its files in the kernel's caches.
+   */
   remove(options?: { keepAs?: string }): Promise<void>;
 }
 
@@ -66,10 +78,12 @@ export async function createWorkspace(input: {
   await mkdir(privateRoot, { recursive: true, mode: 0o700 });
   await chmod(privateRoot, 0o700);
   await mkdir(privateDir, { mode: 0o700 });
+  if (input.mount) await mkdir(host, { mode: 0o700 });
   let reused = input.reuse ? await input.reuse({ image: input.mount ? image : null, folder: host }) : false;
-  if (!reused || input.mount) await mkdir(host, { mode: 0o700 });
-  let mounted = false;
-  if (input.mount && reused) {
+  if (!input.mount && !reused) await mkdir(host, { mode: 0o700 });
+  // A kept workspace arrives still mounted in the slot, or as an image to check and mount.
+  let mounted = input.mount && reused && (await isMounted(host));
+  if (input.mount && reused && !mounted) {
     mounted = await mountKept(image, host);
     reused = mounted;
   }
@@ -112,7 +126,15 @@ export async function createWorkspace(input: {
         await runProcess("sync", ["-f", host], SYSTEM);
         await runProcess("fstrim", [host], SYSTEM);
       }
-      if (mounted) await unmount(host);
+      let stillMounted = false;
+      if (mounted && keepAs) {
+        const target = keptMount(keepAs);
+        await unmountAndRemove(target);
+        await mkdir(target, { mode: 0o700 });
+        stillMounted = await moveMount(host, target);
+        if (!stillMounted) await unmountAndRemove(target);
+      }
+      if (mounted && !stillMounted) await unmount(host);
       if (keepAs) await rename(mounted ? image : host, keepAs);
       await rm(host, { recursive: true, force: true });
       await rm(privateDir, { recursive: true, force: true });
@@ -140,7 +162,7 @@ async function mountImage(image: string, target: string, bytes: number): Promise
     await rm(image, { force: true });
     return false;
   }
-  const mounted = await runProcess("mount", ["-o", "loop,nosuid,nodev,noatime", image, target], SYSTEM);
+  const mounted = await runProcess("mount", ["-o", `loop,${BUILD_MOUNT_OPTIONS}`, image, target], SYSTEM);
   if (mounted.code !== 0) {
     await rm(image, { force: true });
     return false;
@@ -156,29 +178,7 @@ async function mountKept(image: string, target: string): Promise<boolean> {
   const fine =
     (checked.code === 0 || checked.code === 1) &&
     (await runProcess("tune2fs", ["-O", "has_journal", image], SYSTEM)).code === 0 &&
-    (await runProcess("mount", ["-o", "loop,nosuid,nodev,noatime", image, target], SYSTEM)).code === 0;
+    (await runProcess("mount", ["-o", `loop,${BUILD_MOUNT_OPTIONS}`, image, target], SYSTEM)).code === 0;
   if (!fine) await rm(image, { force: true });
   return fine;
-}
-
-async function unmount(target: string): Promise<void> {
-  const result = await runProcess("umount", [target], SYSTEM);
-  // Every jailed process is gone by now; a lazy unmount covers a scanner still holding a file open.
-  if (result.code !== 0) await runProcess("umount", ["-l", target], SYSTEM);
-}
-
-/**
- * Unmounts every build filesystem at or under `dir`. A builder killed mid-build leaves its filesystem
- * mounted: the builder takes such mounts down before reusing a folder, and whoever removes a builder's
- * folder (the local platform when it stops) first.
- */
-export async function unmountUnder(dir: string): Promise<void> {
-  const mounts = await readFile("/proc/self/mounts", "utf8").catch(() => "");
-  const root = path.resolve(dir);
-  const targets = mounts
-    .split("\n")
-    .map((line) => (line.split(" ")[1] ?? "").replaceAll("\\040", " "))
-    .filter((target) => target === root || target.startsWith(`${root}/`));
-  // Deepest first, so a mount inside another comes down before it.
-  for (const target of targets.sort((a, b) => b.length - a.length)) await unmount(target);
 }
