@@ -6,3 +6,4 @@ export * from "./manifest.ts";
 export * from "./mime.ts";
 export * from "./password.ts";
 export * from "./paths.ts";
+export * from "./route-change.ts";

@@ -4,6 +4,7 @@ import { type LockoutRule, parseLockoutRule, trustsCfConnectingIp } from "@miaob
 export interface RouterVars {
   MIAOBU_BASE_DOMAIN?: string;
   MIAOBU_ROUTE_CACHE_MS?: string;
+  MIAOBU_ROUTE_EDGE_CACHE_SECONDS?: string;
   MIAOBU_PREVIEW_SECRET?: string;
   MIAOBU_PREVIEW_LOCKOUT_ADDRESS?: string;
   MIAOBU_PREVIEW_LOCKOUT_HOST?: string;
@@ -13,9 +14,14 @@ export interface RouterVars {
 /** The router's settings, parsed once per isolate. */
 export interface RouterConfiguration {
   baseDomain: string;
-  /** How long a hostname lookup (found or not) may be reused; a rollback is visible everywhere within it. */
+  /** How long an isolate may reuse a hostname lookup (found or not), whatever happens elsewhere. */
   routeCacheMs: number;
   routeCacheMaxEntries: number;
+  /**
+   * How long a colo's Cache API entry for a hostname lives; 0: no colo tier. Only with route changes
+   * announced (the API's purge by tag, or its ROUTE_EVENTS binding): it is the bound when one is lost.
+   */
+  routeEdgeCacheSeconds: number;
   /** Deployments (parsed manifest and compiled rules) kept per isolate, bounded by count and JSON size. */
   manifestCacheMaxEntries: number;
   manifestCacheMaxBytes: number;
@@ -37,6 +43,7 @@ export const DEFAULT_CONFIGURATION: RouterConfiguration = {
   baseDomain: "localhost",
   routeCacheMs: 2000,
   routeCacheMaxEntries: 10_000,
+  routeEdgeCacheSeconds: 0,
   manifestCacheMaxEntries: 256,
   manifestCacheMaxBytes: 64 * 1024 * 1024,
   blobCacheMaxBytes: 32 * 1024 * 1024,
@@ -74,6 +81,10 @@ export function normalizeConfiguration(vars: RouterVars): RouterConfiguration {
     ...DEFAULT_CONFIGURATION,
     baseDomain,
     routeCacheMs: nonNegativeInteger(vars.MIAOBU_ROUTE_CACHE_MS, DEFAULT_CONFIGURATION.routeCacheMs),
+    routeEdgeCacheSeconds: nonNegativeInteger(
+      vars.MIAOBU_ROUTE_EDGE_CACHE_SECONDS,
+      DEFAULT_CONFIGURATION.routeEdgeCacheSeconds,
+    ),
     // A production deploy that forgot the secret must not sign cookies with a key printed in the repo.
     previewSecret:
       vars.MIAOBU_PREVIEW_SECRET === DEV_PREVIEW_SECRET && baseDomain !== "localhost"

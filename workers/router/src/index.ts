@@ -1,6 +1,6 @@
 import { requestHost } from "@miaobu/edge";
 import { redirectLocation } from "@miaobu/rules";
-import { normalizeHost } from "@miaobu/shared";
+import { normalizeHost, type RouteChange } from "@miaobu/shared";
 import { storageOf } from "@miaobu/storage";
 import { ACME_CHALLENGE_PREFIX, acmeChallenge } from "./acme-challenge.ts";
 import { BlobCache, type BlobSources } from "./blobs.ts";
@@ -11,7 +11,7 @@ import { ManifestCache } from "./manifest.ts";
 import { guardPreview, PreviewSessions } from "./preview-auth.ts";
 import { previewLimitsOf } from "./preview-limit.ts";
 import { resolveAsset } from "./resolve-asset.ts";
-import { isPreview, type Route, RouteCache, resolveHost, skewFallback } from "./resolve-host.ts";
+import { isPreview, type Route, skewFallback } from "./resolve-host.ts";
 import {
   badRequest,
   finishSiteResponse,
@@ -23,13 +23,17 @@ import {
   type SiteContext,
   withoutBody,
 } from "./responses.ts";
+import { EdgeRouteCache } from "./route-edge.ts";
+import { routeEventsEntrypoint } from "./route-events.ts";
+import { RouteMemo } from "./route-memo.ts";
+import { RouteSource } from "./route-source.ts";
 import { serveFile } from "./serve-file.ts";
 import { loadSite, type Site } from "./site.ts";
 
 /** What a router instance keeps for the life of its isolate. */
 interface RouterState {
   config: RouterConfiguration;
-  routes: RouteCache;
+  routes: RouteSource;
   sites: ManifestCache<Site>;
   blobs: BlobCache;
   sessions: PreviewSessions;
@@ -38,7 +42,7 @@ interface RouterState {
 export interface RouterOptions {
   /** Clock for the route cache, skew protection and preview sessions; tests inject one. */
   now?: () => number;
-  /** Turns the edge Cache API off (tests that count storage reads). */
+  /** Turns the edge Cache API off, for blobs and routes (tests that count storage reads). */
   edgeCache?: boolean;
 }
 
@@ -47,7 +51,18 @@ function createState(env: Env, options: RouterOptions): RouterState {
   const now = options.now ?? Date.now;
   return {
     config,
-    routes: new RouteCache({ ttlMs: config.routeCacheMs, maxEntries: config.routeCacheMaxEntries, now }),
+    routes: new RouteSource(
+      env.DB,
+      new RouteMemo({ ttlMs: config.routeCacheMs, maxEntries: config.routeCacheMaxEntries, now }),
+      edgeCacheOf(options) && config.routeEdgeCacheSeconds > 0
+        ? new EdgeRouteCache({
+            cache: caches.default,
+            origin: `https://${config.baseDomain}`,
+            ttlSeconds: config.routeEdgeCacheSeconds,
+            now,
+          })
+        : null,
+    ),
     sites: new ManifestCache<Site>({
       maxEntries: config.manifestCacheMaxEntries,
       maxBytes: config.manifestCacheMaxBytes,
@@ -58,6 +73,10 @@ function createState(env: Env, options: RouterOptions): RouterState {
     }),
     sessions: new PreviewSessions(config.previewSecret, config.previewSessionSeconds, now),
   };
+}
+
+function edgeCacheOf(options: RouterOptions): boolean {
+  return options.edgeCache !== false && typeof caches !== "undefined";
 }
 
 interface Visit {
@@ -95,6 +114,10 @@ async function serveSite(env: Env, state: RouterState, now: number, visit: Visit
   return resolution.kind === "file" ? file(resolution.asset, resolution.status) : notFound();
 }
 
+function waitUntilOf(ctx: ExecutionContext | undefined): (promise: Promise<unknown>) => void {
+  return (promise) => (ctx ? ctx.waitUntil(promise) : void promise);
+}
+
 async function handle(
   request: Request,
   env: Env,
@@ -112,7 +135,7 @@ async function handle(
     const answer = await acmeChallenge(env.DB, host, url.pathname);
     if (answer) return answer;
   }
-  const route = await resolveHost(env.DB, state.routes, host);
+  const route = await state.routes.lookup(host, waitUntilOf(ctx));
   if (!route) return platformNotFound();
   const preview = isPreview(route);
   if (preview && route.previewPasswordHash !== null) {
@@ -139,18 +162,25 @@ async function handle(
   const sources: BlobSources = {
     storage: storageOf(env),
     memory: state.blobs,
-    edge: options.edgeCache === false || typeof caches === "undefined" ? null : caches.default,
+    edge: edgeCacheOf(options) ? caches.default : null,
     edgeOrigin: `https://${state.config.baseDomain}`,
-    waitUntil: (promise) => (ctx ? ctx.waitUntil(promise) : void promise),
+    waitUntil: waitUntilOf(ctx),
   };
   const response = await serveSite(env, state, now, { request, url, route, site, sources });
   return finishSiteResponse(response, context);
 }
 
-/** Builds the router's fetch handler; its caches live as long as the returned object (one per isolate). */
+/**
+ * Builds the router's fetch handler; its caches live as long as the returned object (one per isolate).
+ * `routesChanged` forgets what a route change touched (the API calls it through `RouteEvents`).
+ */
 export function createRouter(options: RouterOptions = {}) {
   let state: RouterState | undefined;
   return {
+    async routesChanged(env: Env, change: RouteChange): Promise<void> {
+      state ??= createState(env, options);
+      await state.routes.forget(change);
+    },
     async fetch(request: Request, env: Env, ctx?: ExecutionContext): Promise<Response> {
       // A malformed Host (`x:abc`, `%00`, two ports, two Host headers) is the client's mistake, not ours.
       if (requestHost(request) === null) return badRequest();
@@ -164,8 +194,12 @@ export function createRouter(options: RouterOptions = {}) {
         return internalError();
       }
     },
-  } satisfies ExportedHandler<Env>;
+  };
 }
 
+const router = createRouter();
+
 export { Lockout } from "@miaobu/edge/lockout-object";
-export default createRouter();
+/** Reached only through a service binding (the API's ROUTE_EVENTS), never from the internet. */
+export const RouteEvents = routeEventsEntrypoint(router.routesChanged);
+export default { fetch: router.fetch } satisfies ExportedHandler<Env>;

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { normalizeConfiguration } from "../src/config.ts";
 import { createRouter } from "../src/index.ts";
 import { ManifestCache } from "../src/manifest.ts";
-import { type Route, RouteCache } from "../src/resolve-host.ts";
+import type { Route } from "../src/resolve-host.ts";
+import { RouteMemo } from "../src/route-memo.ts";
 import { createProject, setRoute, storeDeployment, uniqueSlug } from "./seed.ts";
 
 /** A router whose route cache reads a clock the test moves. */
@@ -51,7 +52,7 @@ describe("route cache through the router", () => {
   });
 });
 
-describe("RouteCache", () => {
+describe("RouteMemo", () => {
   const route: Route = {
     projectId: "prj_a",
     deploymentId: "dpl_a",
@@ -67,7 +68,7 @@ describe("RouteCache", () => {
   it("runs one lookup per host per TTL, shared by concurrent callers", async () => {
     let now = 0;
     let loads = 0;
-    const cache = new RouteCache({ ttlMs: 100, maxEntries: 10, now: () => now });
+    const cache = new RouteMemo({ ttlMs: 100, maxEntries: 10, now: () => now });
     const load = async () => {
       loads++;
       return route;
@@ -86,7 +87,7 @@ describe("RouteCache", () => {
 
   it("evicts the oldest host when full", async () => {
     let loads = 0;
-    const cache = new RouteCache({ ttlMs: 1000, maxEntries: 3, now: () => 0 });
+    const cache = new RouteMemo({ ttlMs: 1000, maxEntries: 3, now: () => 0 });
     const load = async () => {
       loads++;
       return null;
@@ -103,14 +104,14 @@ describe("RouteCache", () => {
   });
 
   it("does not keep a failed lookup", async () => {
-    const cache = new RouteCache({ ttlMs: 1000, maxEntries: 3, now: () => 0 });
+    const cache = new RouteMemo({ ttlMs: 1000, maxEntries: 3, now: () => 0 });
     await expect(cache.lookup("a", () => Promise.reject(new Error("D1 down")))).rejects.toThrow("D1 down");
     expect(await cache.lookup("a", async () => route)).toEqual(route);
   });
 
   it("caches nothing with a TTL of 0", async () => {
     let loads = 0;
-    const cache = new RouteCache({ ttlMs: 0, maxEntries: 3, now: () => 0 });
+    const cache = new RouteMemo({ ttlMs: 0, maxEntries: 3, now: () => 0 });
     const load = async () => {
       loads++;
       return route;
