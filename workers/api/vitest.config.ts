@@ -5,6 +5,7 @@ import { startTestDns } from "../../test/support/dns.ts";
 import { startBuilderStub } from "./vitest.builder-stub.ts";
 import { startCloudflareStub } from "./vitest.cloudflare-stub.ts";
 import { startGitHubStub, webhookExamples } from "./vitest.github-stub.ts";
+import { routerStub } from "./vitest.router-stub.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -24,6 +25,9 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: path.join(root, "wrangler.toml") },
         miniflare: {
+          // The router's RouteEvents entrypoint that wrangler.toml binds as ROUTE_EVENTS.
+          workers: [routerStub],
+          serviceBindings: { TEST_ROUTE_EVENTS: "miaobu-router" },
           bindings: {
             TEST_MIGRATIONS: migrations,
             // Small limits so tests can pass them cheaply.

@@ -1,11 +1,12 @@
 import { randomBase32 } from "@miaobu/shared";
 import { storageOf } from "@miaobu/storage";
 import { drizzle } from "drizzle-orm/d1";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { type AppEnv, configOf } from "./env.ts";
 import { onError, onNotFound } from "./errors.ts";
 import { validHost } from "./middleware/host.ts";
+import { routeEventsOf } from "./services/route-events/notifiers.ts";
 
 // Always our own id: a client-chosen one could collide with another request's in the logs.
 const requestId = createMiddleware<AppEnv>(async (c, next) => {
@@ -15,12 +16,23 @@ const requestId = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+/** The request's waitUntil; Hono throws when a test calls the app without an execution context. */
+function waitUntilOf(c: Context<AppEnv>): ((promise: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (promise) => ctx.waitUntil(promise);
+  } catch {
+    return undefined;
+  }
+}
+
 const deps = createMiddleware<AppEnv>(async (c, next) => {
   c.set("deps", {
     db: drizzle(c.env.DB),
     storage: storageOf(c.env),
     now: Date.now,
     config: configOf(c.env),
+    routeEvents: routeEventsOf(c.env, waitUntilOf(c)),
   });
   await next();
 });

@@ -4,13 +4,24 @@ import { configOf, type Deps } from "./env.ts";
 import { renewDueCertificates } from "./services/certificates/manage.ts";
 import { recheckDomains } from "./services/domains/manage.ts";
 import { pruneAll } from "./services/retention/sweep.ts";
+import { routeEventsOf } from "./services/route-events/notifiers.ts";
 
 /**
  * The cron trigger (`[triggers]` in wrangler.toml): re-checks custom domains' DNS, renews certificates, then
  * applies the retention policy to the projects due (docs/retention.md).
  */
-export async function runScheduled(env: Env, now: () => number = Date.now): Promise<void> {
-  const deps: Deps = { db: drizzle(env.DB), storage: storageOf(env), now, config: configOf(env) };
+export async function runScheduled(
+  env: Env,
+  now: () => number = Date.now,
+  waitUntil?: (promise: Promise<unknown>) => void,
+): Promise<void> {
+  const deps: Deps = {
+    db: drizzle(env.DB),
+    storage: storageOf(env),
+    now,
+    config: configOf(env),
+    routeEvents: routeEventsOf(env, waitUntil),
+  };
   const checked = await recheckDomains(deps);
   const renewed = await renewDueCertificates(deps);
   console.log(
@@ -30,5 +41,5 @@ export async function runScheduled(env: Env, now: () => number = Date.now): Prom
 
 /** `scheduled` handler of the API Worker. */
 export const scheduled: ExportedHandlerScheduledHandler<Env> = (_controller, env, ctx) => {
-  ctx.waitUntil(runScheduled(env));
+  ctx.waitUntil(runScheduled(env, Date.now, (promise) => ctx.waitUntil(promise)));
 };

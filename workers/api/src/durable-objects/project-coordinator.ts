@@ -13,6 +13,7 @@ import { changeStatus, markReadyFinished } from "../services/builds/status.ts";
 import { newCallbackToken } from "../services/builds/token.ts";
 import { type DeploymentRow, parseRulesReport } from "../services/deployments/present.ts";
 import { reportToGitHub } from "../services/github/feedback.ts";
+import { routeEventsOf } from "../services/route-events/notifiers.ts";
 
 interface QueueRow extends Record<string, SqlStorageValue> {
   deployment_id: string;
@@ -43,6 +44,7 @@ export class ProjectCoordinator extends DurableObject<Env> {
       storage: storageOf(this.env),
       now: Date.now,
       config: configOf(this.env),
+      routeEvents: routeEventsOf(this.env, (promise) => this.ctx.waitUntil(promise)),
     };
   }
 

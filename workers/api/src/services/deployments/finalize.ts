@@ -9,6 +9,7 @@ import { runBatch } from "../../lib/batch.ts";
 import { missingHashes } from "../blobs/missing.ts";
 import type { ProjectRow } from "../projects/present.ts";
 import { assertNotSweeping } from "../retention/guards.ts";
+import { watchRoutes } from "../route-events/announce.ts";
 import { findDeployment } from "./find.ts";
 import { readManifest } from "./manifest.ts";
 import type { DeploymentRow } from "./present.ts";
@@ -74,7 +75,7 @@ async function storeRulesFiles(
  * holds them. Finalizing a ready deployment again changes nothing, so a client may retry after a lost answer.
  */
 export async function finalizeDeployment(
-  deps: Pick<Deps, "db" | "storage" | "now" | "config">,
+  deps: Pick<Deps, "db" | "storage" | "now" | "config" | "routeEvents">,
   ownerId: string,
   deploymentId: string,
 ): Promise<{ project: ProjectRow; deployment: DeploymentRow }> {
@@ -106,6 +107,7 @@ export async function finalizeDeployment(
   const rulesReport = await storeRulesFiles(storage, project.id, manifest);
 
   const at = deps.now();
+  const announce = await watchRoutes(deps, project.id);
   await runBatch(db, [
     db
       .update(deployments)
@@ -135,6 +137,7 @@ export async function finalizeDeployment(
       ? productionStatements(db, config, project, deployment, at, true)
       : []),
   ]);
+  await announce();
   // A newer deployment may already hold the aliases, so read back what actually happened.
   return findDeployment(deps, ownerId, deploymentId);
 }

@@ -7,7 +7,7 @@ import { makeProduction } from "./routes.ts";
 
 /** Makes any ready deployment of the owner's production; 409 when it is not ready. */
 export async function promoteDeployment(
-  deps: Pick<Deps, "db" | "now" | "config">,
+  deps: Pick<Deps, "db" | "now" | "config" | "routeEvents">,
   ownerId: string,
   deploymentId: string,
 ): Promise<{ project: ProjectRow; deployment: DeploymentRow }> {

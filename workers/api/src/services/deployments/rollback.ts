@@ -13,7 +13,7 @@ import { makeProduction } from "./routes.ts";
  * recently before the current one. 409 when there is none.
  */
 export async function rollbackProject(
-  deps: Pick<Deps, "db" | "now" | "config">,
+  deps: Pick<Deps, "db" | "now" | "config" | "routeEvents">,
   ownerId: string,
   projectKey: string,
   deploymentId?: string,

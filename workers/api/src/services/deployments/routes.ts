@@ -6,6 +6,7 @@ import type { Deps } from "../../env.ts";
 import { runBatch } from "../../lib/batch.ts";
 import { followProductionStatement } from "../domains/routing.ts";
 import type { ProjectRow } from "../projects/present.ts";
+import { watchRoutes } from "../route-events/announce.ts";
 import type { DeploymentRow } from "./present.ts";
 
 type RouteRow = typeof routes.$inferInsert;
@@ -107,12 +108,14 @@ export function productionStatements(
 
 /** Makes a ready deployment production in one batch; nothing is copied. */
 export async function makeProduction(
-  deps: Pick<Deps, "db" | "config" | "now">,
+  deps: Pick<Deps, "db" | "config" | "now" | "routeEvents">,
   project: ProjectRow,
   deployment: DeploymentRow,
 ): Promise<{ project: ProjectRow; deployment: DeploymentRow }> {
   const at = deps.now();
+  const announce = await watchRoutes(deps, project.id);
   await runBatch(deps.db, productionStatements(deps.db, deps.config, project, deployment, at));
+  await announce();
   return {
     project: { ...project, productionDeploymentId: deployment.id, updatedAt: at },
     deployment: { ...deployment, promotedAt: at },

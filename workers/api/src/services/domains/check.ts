@@ -3,6 +3,7 @@ import { and, eq, ne } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Config, Deps } from "../../env.ts";
 import { runBatch } from "../../lib/batch.ts";
+import { watchRoutes } from "../route-events/announce.ts";
 import { type RecordType, ResolverError, resolveDoh } from "./dns.ts";
 import { challengeName, type DomainRow } from "./present.ts";
 import { domainRouteStatement, dropDomainRoute } from "./routing.ts";
@@ -50,7 +51,7 @@ export async function inspectDomain(config: Pick<Config, "domains">, row: Domain
 
 /** Checks a domain's DNS and applies the outcome: status, detail, and whether the router serves it. */
 export async function checkDomain(
-  deps: Pick<Deps, "db" | "config" | "now">,
+  deps: Pick<Deps, "db" | "config" | "now" | "routeEvents">,
   row: DomainRow,
 ): Promise<DomainRow> {
   const { db } = deps;
@@ -108,6 +109,9 @@ export async function checkDomain(
       })
       .where(eq(domains.id, row.id)),
   );
+  // The cron re-checks every domain: only a change of status moves its route.
+  const announce = next.status === row.status ? null : await watchRoutes(deps, row.projectId);
   await runBatch(db, statements);
+  await announce?.();
   return next;
 }

@@ -8,6 +8,7 @@ import { certificateOf, presentCertificate, releaseCertificate } from "../certif
 import { findDeployment } from "../deployments/find.ts";
 import { findProject } from "../projects/find.ts";
 import type { ProjectRow } from "../projects/present.ts";
+import { watchRoutes } from "../route-events/announce.ts";
 import { checkDomain } from "./check.ts";
 import { normalizeDomain } from "./hostname.ts";
 import { type DomainJson, type DomainRow, presentDomain } from "./present.ts";
@@ -16,7 +17,7 @@ import { domainRouteStatement, dropDomainRoute } from "./routing.ts";
 /** Most domains one project may have. */
 export const MAX_DOMAINS_PER_PROJECT = 50;
 
-type DomainDeps = Pick<Deps, "db" | "config" | "now">;
+type DomainDeps = Pick<Deps, "db" | "config" | "now" | "routeEvents">;
 
 function hostnameOf(deps: Pick<Deps, "config">, raw: string): string {
   const checked = normalizeDomain(raw, deps.config.sitesBase);
@@ -154,10 +155,12 @@ export async function pinDomain(
   const at = deps.now();
   const next: DomainRow = { ...row, deploymentId, updatedAt: at };
   const serveFrom = deploymentId ?? project.productionDeploymentId;
+  const announce = await watchRoutes(deps, project.id);
   await runBatch(deps.db, [
     deps.db.update(domains).set({ deploymentId, updatedAt: at }).where(eq(domains.id, row.id)),
     ...(row.status === "verified" && serveFrom ? [domainRouteStatement(deps.db, row, serveFrom, at)] : []),
   ]);
+  await announce();
   return present(deps, next, project);
 }
 
@@ -165,10 +168,12 @@ export async function pinDomain(
 export async function removeDomain(deps: DomainDeps, ownerId: string, projectRef: string, host: string) {
   const { row } = await findDomain(deps, ownerId, projectRef, host);
   await releaseCertificate(deps, row.id);
+  const announce = await watchRoutes(deps, row.projectId);
   await runBatch(deps.db, [
     dropDomainRoute(deps.db, row),
     deps.db.delete(domains).where(eq(domains.id, row.id)),
   ]);
+  await announce();
 }
 
 /** How often the cron re-checks a domain, and how long a never-verified domain keeps being re-checked. */

@@ -3,6 +3,7 @@ import { storageKeys } from "@miaobu/shared";
 import type { Storage } from "@miaobu/storage";
 import { and, eq } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
+import { watchRoutes } from "../route-events/announce.ts";
 import { findProject } from "./find.ts";
 
 /** Deletes every object under `prefix`, one listing page (up to 1,000 keys) at a time. */
@@ -23,13 +24,15 @@ export async function deletePrefix(storage: Storage, prefix: string): Promise<nu
  * answering at once; the project row goes last, so a failure part-way can be retried with the same call.
  */
 export async function deleteProject(
-  deps: Pick<Deps, "db" | "storage">,
+  deps: Pick<Deps, "db" | "storage" | "routeEvents">,
   ownerId: string,
   idOrName: string,
 ): Promise<void> {
   const { db, storage } = deps;
   const project = await findProject(deps, ownerId, idOrName);
+  const announce = await watchRoutes(deps, project.id);
   await db.delete(routes).where(eq(routes.projectId, project.id));
+  await announce();
   await deletePrefix(storage, storageKeys.project(project.id));
   await db.batch([
     db.delete(blobs).where(eq(blobs.projectId, project.id)),
