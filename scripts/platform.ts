@@ -239,9 +239,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
             BUILDER_SECRET: secrets.builderSecret,
           })),
           ...(acmeCaBundle ? { outboundService: trustingFetch(acmeCaBundle) } : {}),
+          // wrangler.toml names the router by its production name; here it is the worker "router".
+          serviceBindings: { ROUTE_EVENTS: { name: "router", entrypoint: "RouteEvents" } },
         },
         await workerOptions(router, routerEntry, options.routerPort, host, {
           MIAOBU_BASE_DOMAIN: "localhost",
+          // The API tells this router about every route change (ROUTE_EVENTS), so the colo tier is safe here.
+          MIAOBU_ROUTE_EDGE_CACHE_SECONDS: "60",
           ...storage,
           MIAOBU_PREVIEW_SECRET: secrets.previewSecret,
         }),
