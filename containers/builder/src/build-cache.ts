@@ -26,6 +26,20 @@ import { VariantStore } from "./variant-store.ts";
 export interface CacheOrigin {
   nodeMajor: string;
   packageManager: string;
+  /** What the install read and ran with (`installKey`); null when the install always runs. */
+  install?: string | null;
+}
+
+/**
+ * One hash of everything an install depends on: the project's install inputs (from detection), the
+ * toolchain, the install command, the build's environment and the operator's npm settings. Null when
+ * detection found that an install must always run.
+ */
+export function installKey(inputs: string | null, context: Record<string, unknown>): string | null {
+  if (inputs === null) return null;
+  return createHash("sha256")
+    .update(JSON.stringify({ inputs, ...context }))
+    .digest("hex");
 }
 
 type CacheMeta = CacheOrigin & { savedAt: number };
@@ -54,6 +68,8 @@ export class BuildCache {
   readonly #request: BuildRequest;
   readonly #say: (line: string) => void;
   #taken: KeptTaken | null = null;
+  /** The install key of the node_modules restored into this build, if any. */
+  #installed: string | null = null;
   #arrived: (() => void) | null = null;
   /** What the cache this build saves is stamped with: a clear while it runs must clear it too. */
   readonly #startedAt = Date.now();
@@ -89,6 +105,14 @@ export class BuildCache {
       );
       return this.#taken !== null;
     };
+  }
+
+  /**
+   * True when node_modules came from the cache and were made by an install with exactly this key: the
+   * install would change nothing, so the build skips it.
+   */
+  installUpToDate(key: string | null | undefined): boolean {
+    return typeof key === "string" && this.#installed === key;
   }
 
   /** Before the clone: a kept workspace is tidied by the jail, so the checkout starts empty. */
@@ -188,6 +212,7 @@ export class BuildCache {
     const reason = mismatch(meta, origin);
     // Another Node or package manager: the store in home is still good, node_modules is not.
     const moved = await moveKeptFolders(jail, reason ? [] : folders, signal);
+    if (moved.includes("node_modules") && typeof meta.install === "string") this.#installed = meta.install;
     const what = ["home (package manager store)", ...moved].join(", ");
     this.#say(`Build cache of ${from}, saved ${ago(meta.savedAt)}: ${what}`);
     if (reason) this.#say(`  ${reason}: node_modules and framework caches are rebuilt`);
@@ -215,6 +240,7 @@ export class BuildCache {
         await extractArchive(jail, file, signal);
         const reason = mismatch(meta ?? {}, origin);
         if (reason) await dropFolders(jail, folders, signal);
+        else if (typeof meta?.install === "string") this.#installed = meta.install;
         this.#say(`Build cache of branch ${branch} (${mb(size)}), saved ${ago(savedAt)}`);
         if (reason) this.#say(`  ${reason}: node_modules and framework caches are rebuilt`);
         return;

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { AllowedHost } from "@miaobu/shared";
 import type { Storage } from "@miaobu/storage/types";
-import { BuildCache, type CacheOrigin, type CacheTier, cachedFolders } from "./build-cache.ts";
+import { BuildCache, type CacheOrigin, type CacheTier, cachedFolders, installKey } from "./build-cache.ts";
 import { CallbackClient } from "./callback.ts";
 import { BuildFailure, cloneSource } from "./clone.ts";
 import { type DetectProgram, detectInJail } from "./detect-in-jail.ts";
@@ -162,6 +162,13 @@ export class Build {
       const origin: CacheOrigin = {
         nodeMajor: toolchain.nodeVersion.split(".")[0] ?? toolchain.nodeVersion,
         packageManager: toolchain.packageManager,
+        install: installKey(detection.installInputs.hash, {
+          node: toolchain.nodeVersion,
+          tools: toolchain.pathDirs,
+          command: detection.installCommand,
+          env: request.env,
+          npmrc: context.npmrc,
+        }),
       };
       await step("restore build cache", () => cache.restore(box, folders, origin, signal));
 
@@ -186,7 +193,11 @@ export class Build {
         }
       };
       const install = detection.installCommand;
-      if (install) await step("install", () => runCommand("install", install));
+      if (install && cache.installUpToDate(origin.install))
+        reporter.system(
+          `Skipping the install: node_modules come from the build cache, made by \`${install}\` from the same package.json and lockfile with the same Node, tools and environment (build without cache to run it)`,
+        );
+      else if (install) await step("install", () => runCommand("install", install));
       void reporter.event("building", meta);
       const build = detection.buildCommand;
       if (build) await step("build", () => runCommand("build", build));

@@ -12,6 +12,9 @@ export interface DetectProgram {
   cli: string;
 }
 
+/** Detection, and what an install of the project reads (hashed), from the detection program. */
+export type JailDetection = Detection & { installInputs: { hash: string | null; reason: string } };
+
 /** Detects how to build the project, in the jail. */
 export async function detectInJail(
   jail: Jail,
@@ -22,7 +25,7 @@ export async function detectInJail(
     overrides: DetectOverrides;
     signal?: AbortSignal;
   },
-): Promise<Detection> {
+): Promise<JailDetection> {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const result = await jail.run({
@@ -44,7 +47,7 @@ const PACKAGE_MANAGERS = new Set(["npm", "pnpm", "yarn", "bun"]);
 const RELATIVE = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[\w.@-]+(?:\/[\w.@-]+)*$/;
 
 /** Checks the shape of what the detection program printed. */
-export function parseDetection(text: string): Detection {
+export function parseDetection(text: string): JailDetection {
   const value: unknown = JSON.parse(text);
   const record = (value ?? {}) as Record<string, unknown>;
   for (const key of ["installCommand", "buildCommand", "nodeVersion", "packageManagerVersion"]) {
@@ -58,5 +61,8 @@ export function parseDetection(text: string): Detection {
   const dirs = record.cacheDirs ?? [];
   if (!Array.isArray(dirs) || !dirs.every((dir) => typeof dir === "string" && RELATIVE.test(dir)))
     throw new BuildFailure("detection gave bad cache folders");
-  return { ...(value as Detection), cacheDirs: dirs };
+  const inputs = (record.installInputs ?? {}) as { hash?: unknown; reason?: unknown };
+  const hash = typeof inputs.hash === "string" && /^[0-9a-f]{64}$/.test(inputs.hash) ? inputs.hash : null;
+  const reason = typeof inputs.reason === "string" ? inputs.reason.slice(0, 200) : "";
+  return { ...(value as Detection), cacheDirs: dirs, installInputs: { hash, reason } };
 }

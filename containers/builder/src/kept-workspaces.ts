@@ -18,6 +18,8 @@ export interface KeptMeta {
   /** The Node major and package manager that filled its node_modules. */
   nodeMajor: string;
   packageManager: string;
+  /** The install key of its node_modules (`installKey`), when its install may be skipped. */
+  install?: string | null;
   /** The size of its filesystem (a kept image of another size is not reused). */
   diskBytes: number | null;
   savedAt: number;

@@ -144,6 +144,52 @@ describe("npm without a lockfile", () => {
   });
 });
 
+const NPM_LOCK = JSON.stringify({
+  name: "npm-lock-site",
+  lockfileVersion: 3,
+  requires: true,
+  packages: {
+    "": { name: "npm-lock-site", dependencies: { "is-number": "7.0.0" } },
+    "node_modules/is-number": {
+      version: "7.0.0",
+      resolved: "https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz",
+      integrity:
+        "sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng==",
+      engines: { node: ">=0.12.0" },
+    },
+  },
+});
+
+describe("skipping the install", () => {
+  it("only when package.json, the lockfile, the tools and the environment are the cached install's", async () => {
+    await git.commit("npm-lock", { ...site("npm-lock-site"), "package-lock.json": NPM_LOCK });
+    expect(await build("npm-lock")).toMatch(/added 1 package/);
+
+    await git.commit("npm-lock", { "build.js": `${BUILD_WITH_DEP}// changed\n` });
+    const warm = await build("npm-lock");
+    expect(warm).toContain("Skipping the install: node_modules come from the build cache");
+    expect(warm).not.toMatch(/\$ npm (install|ci)/);
+    expect(lastManifest.map((file) => file.path)).toContain("index.html");
+
+    // Another value of a build variable: the install runs (it may read it).
+    const env = await build("npm-lock", { env: { NODE_ENV: "production" } });
+    expect(env).not.toContain("Skipping the install");
+    expect(env).toMatch(/up to date/);
+
+    // An install script of the project's own may write anywhere: the install always runs.
+    await git.commit("npm-lock", {
+      "package.json": JSON.stringify({
+        ...JSON.parse(site("npm-lock-site")["package.json"] ?? ""),
+        scripts: {
+          build: "node build.js",
+          postinstall: "node -e \"require('fs').writeFileSync('made-by-postinstall', '')\"",
+        },
+      }),
+    });
+    for (let i = 0; i < 2; i++) expect(await build("npm-lock")).not.toContain("Skipping the install");
+  });
+});
+
 describe("pnpm and Yarn with their lockfiles", () => {
   it("pnpm finds its store and node_modules in place", async () => {
     await git.commit("pnpm", {
@@ -174,6 +220,16 @@ snapshots:
 `,
     });
     expect(await build("pnpm")).toMatch(/\$ pnpm install/);
+    // Nothing the install reads changed: node_modules are the cached install's, as they are.
+    const same = await build("pnpm");
+    expect(same).toMatch(/Build cache of branch main.*node_modules/);
+    expect(same).toContain("Skipping the install");
+    await git.commit("pnpm", {
+      "package.json": JSON.stringify({
+        ...JSON.parse(site("pnpm-site")["package.json"] ?? ""),
+        description: "x",
+      }),
+    });
     const warm = await build("pnpm");
     expect(warm).toMatch(/Build cache of branch main.*node_modules/);
     expect(warm).toMatch(/Already up to date|Lockfile is up to date/);

@@ -105,7 +105,8 @@ describe("a Vite project on builders that start empty", () => {
 
     const warm = await build("vite");
     expect(warm).toMatch(/Build cache of branch main \(\d+ MB\), saved \d+ s ago/);
-    expect(warm).toMatch(/up to date/);
+    // The archive's node_modules were made from the same lockfile: the install is skipped.
+    expect(warm).toContain("Skipping the install");
     expect(warm).not.toMatch(/added \d+ packages/);
 
     api.caches.set(key, Buffer.concat([Buffer.from("28b52ffd", "hex"), randomBytes(4096)]));
