@@ -13,6 +13,11 @@ import {
 } from "../test/support/platform.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 import {
+  measureRollbackVisibility,
+  type VisibilityResult,
+  visibilitySection,
+} from "./rollback-visibility.ts";
+import {
   ENDPOINTS,
   generateRouterSite,
   PAGES,
@@ -44,6 +49,7 @@ export interface RouterBenchResult {
   endpoints: EndpointResult[];
   oneDeployment: LoadResult;
   manyDeployments: LoadResult;
+  rollback: VisibilityResult;
 }
 
 /** Reads the options from the environment, so `npm run bench` can be shortened for a smoke run. */
@@ -180,7 +186,11 @@ export async function runRouterBench(
     log(
       `p50 with 1 deployment ${oneDeployment.p50Ms.toFixed(2)} ms, with ${options.deployments} ${manyDeployments.p50Ms.toFixed(2)} ms`,
     );
-    return { options, endpoints, oneDeployment, manyDeployments };
+    const rollback = await measureRollbackVisibility(t);
+    log(
+      `rollback visible at the router: p50 ${rollback.p50Ms.toFixed(1)} ms, p99 ${rollback.p99Ms.toFixed(1)} ms`,
+    );
+    return { options, endpoints, oneDeployment, manyDeployments, rollback };
   } finally {
     await direct.stop();
     await peer.stop();
@@ -230,5 +240,5 @@ Route lookups do not depend on a project's size: one connection requesting the H
 |---|---|---|---|
 | 1 | ${ms(result.oneDeployment.p50Ms)} | ${ms(result.oneDeployment.p99Ms)} | ${result.oneDeployment.rps.toFixed(0)} |
 | ${options.deployments.toLocaleString("en")} | ${ms(result.manyDeployments.p50Ms)} | ${ms(result.manyDeployments.p99Ms)} | ${result.manyDeployments.rps.toFixed(0)} |
-`;
+${visibilitySection(result.rollback)}`;
 }
