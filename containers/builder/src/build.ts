@@ -6,9 +6,10 @@ import { CallbackClient } from "./callback.ts";
 import { BuildFailure, cloneSource } from "./clone.ts";
 import { type DetectProgram, detectInJail } from "./detect-in-jail.ts";
 import { vetGitUrl } from "./git-policy.ts";
-import { collectOutput, hashAndCompress } from "./output.ts";
+import { collectOutput } from "./output.ts";
 import { killUserProcesses, type RunAs } from "./process.ts";
 import type { BuildEvent, BuildRequest } from "./protocol.ts";
+import { publishOutput } from "./publish.ts";
 import { Reporter } from "./reporter.ts";
 import { buildEnvironment } from "./sandbox/environment.ts";
 import type { Jail } from "./sandbox/jail.ts";
@@ -17,7 +18,6 @@ import type { Sandboxes } from "./sandbox/sandboxes.ts";
 import { ensureUser, isRoot } from "./sandbox/users.ts";
 import { mb, projectPaths, runUserCommand, Stop, seconds, writeNpmrc } from "./steps.ts";
 import { resolveToolchain } from "./toolchain.ts";
-import { uploadDeployment } from "./upload.ts";
 import { leaseUserName } from "./user-lease.ts";
 
 /** What every build of a builder shares. */
@@ -207,37 +207,20 @@ export class Build {
         collectOutput(repoHost, project.host, detection.outputDir, request.limits),
       );
       for (const skipped of output.skipped) reporter.system(`  skipped ${skipped}`);
-      const hashed = await step("hash and compress", () =>
-        hashAndCompress(output.files, box.workspace.private, {
-          signal,
-          ...(cache.variants ? { known: cache.variants } : {}),
-          log: (text) => reporter.system(`  ${text}`),
-        }),
-      );
-      // Timed here rather than by step(): the log closes before finalize, which ends the token's life.
-      signal.throwIfAborted();
-      reporter.system("▶ upload");
-      const uploadStarted = Date.now();
-      await uploadDeployment({
+      await publishOutput({
+        files: output.files,
+        blobDir: box.workspace.private,
+        known: cache.variants,
         client,
         deploymentId: request.deploymentId,
-        manifest: hashed.manifest,
-        blobs: hashed.blobs,
+        direct: this.#context.directStorage
+          ? { storage: this.#context.directStorage, projectId: request.project.id }
+          : null,
+        reporter,
+        step,
+        timings,
+        started,
         signal,
-        log: (text) => reporter.system(`  ${text}`),
-        ...(this.#context.directStorage
-          ? { direct: { storage: this.#context.directStorage, projectId: request.project.id } }
-          : {}),
-        beforeFinalize: async (sent) => {
-          const took = seconds(Date.now() - uploadStarted);
-          timings.push(`upload ${took}`);
-          const size = (sent.bytes / (1024 * 1024)).toFixed(1);
-          reporter.system(`✓ upload (${took}): ${sent.missing} of ${sent.blobs} blobs sent, ${size} MB`);
-          reporter.system(`Build done in ${seconds(Date.now() - started)}: ${timings.join(" · ")}`);
-          // The token stops working once the deployment is ready: deliver the whole log first.
-          await reporter.flush();
-          reporter.seal();
-        },
       });
       kept = { folders, origin };
       cache.ready();

@@ -132,16 +132,16 @@ export const compressForServing: Compress = (bytes, encoding) =>
       })
     : gzipAsync(bytes, { level: 9 });
 
-/** Files read and hashed at once beside the compression (reads are short: two keep the disk busy). */
+/** Files read and hashed at once at least (reads are short: two keep the disk busy). */
 const READERS = 2;
 
 /**
- * Hashes every file (SHA-256) and makes brotli and gzip variants of the files `wantsVariants` names, each
- * kept only when smaller, in `blobDir` (which only the builder can read). Compression is nearly all the
- * time: it runs `concurrency` files at a time (the cores), largest first so no core idles at the end while
- * one large file finishes; the other files are hashed meanwhile, and a content is compressed once however
- * many files hold it. On failure or abort, no new work starts and the error is thrown once work under way
- * has settled.
+ * Hashes every file (SHA-256), then makes brotli and gzip variants of the files `wantsVariants` names, each
+ * kept only when smaller, in `blobDir` (which only the builder can read). Hashing is quick and comes first,
+ * so `onHashed` can start uploading the files while they compress. Compression is nearly all the time: it
+ * runs `concurrency` files at a time (the cores), largest first so no core idles at the end while one large
+ * file finishes, and a content is compressed once however many files hold it. On failure or abort, no new
+ * work starts and the error is thrown once work under way has settled.
  */
 export async function hashAndCompress(
   files: readonly { path: string; absolute: string; size: number }[],
@@ -155,6 +155,8 @@ export async function hashAndCompress(
     known?: VariantStore;
     /** Receives the summary line. */
     log?: (text: string) => void;
+    /** Called once every file is hashed, before compression: the files (without variants) and blobs. */
+    onHashed?: (manifest: readonly OutputFile[], blobs: ReadonlyMap<string, BlobSource>) => void;
   } = {},
 ): Promise<{ manifest: OutputFile[]; blobs: Map<string, BlobSource>; summary: HashSummary }> {
   const compress = options.compress ?? compressForServing;
@@ -179,12 +181,13 @@ export async function hashAndCompress(
     };
     manifest[index] = entry;
     blobs.set(entry.hash, { hash: entry.hash, size: entry.size, file: file.absolute });
-    return { bytes, entry };
   };
-  const hashAndVary = async (index: number) => {
-    const { bytes, entry } = await readAndHash(index);
+  const vary = async (index: number) => {
+    const entry = manifest[index];
+    const file = files[index];
+    if (!entry || !file) throw new Error(`no file ${index}`);
     // The size checked was collectOutput's; a file that changed since is not compressed on its word.
-    if (!wantsVariants(entry.path, bytes.length)) return;
+    if (!wantsVariants(entry.path, entry.size)) return;
     if (claimed.has(entry.hash)) {
       summary.duplicates++;
       return;
@@ -192,11 +195,15 @@ export async function hashAndCompress(
     claimed.add(entry.hash);
     const variants: ManifestVariants = {};
     let compressed = false;
+    let bytes: Buffer | null = null;
     for (const encoding of ["br", "gzip"] as const) {
       stop.throwIfAborted();
       let variant = await known?.find(entry.hash, encoding, blobDir);
       if (!variant) {
         compressed = true;
+        bytes ??= await readRegularFile(file.absolute);
+        // A variant is served for this hash: it must be made from exactly the bytes hashed.
+        if (sha256(bytes) !== entry.hash) throw new BuildFailure(`${entry.path} changed after it was hashed`);
         const body = await compress(bytes, encoding);
         if (body.length >= bytes.length) continue;
         const variantHash = sha256(body);
@@ -235,15 +242,14 @@ export async function hashAndCompress(
   const compressible = indices
     .filter((index) => wantsVariants(files[index]?.path ?? "", files[index]?.size ?? 0))
     .sort((a, b) => (files[b]?.size ?? 0) - (files[a]?.size ?? 0) || a - b);
-  const chosen = new Set(compressible);
-  await Promise.all([
-    drain(compressible, options.concurrency ?? availableParallelism(), hashAndVary),
-    drain(
-      indices.filter((index) => !chosen.has(index)),
-      READERS,
-      readAndHash,
-    ),
-  ]);
+  const width = options.concurrency ?? availableParallelism();
+  await drain(indices, Math.max(READERS, width), readAndHash);
+  stop.throwIfAborted();
+  options.onHashed?.(
+    manifest.map((entry) => ({ ...entry })),
+    new Map(blobs),
+  );
+  await drain(compressible, width, vary);
   stop.throwIfAborted();
   for (const entry of manifest) {
     const variants = wantsVariants(entry.path, entry.size) ? variantsByHash.get(entry.hash) : undefined;

@@ -24,13 +24,17 @@ export interface UploadSummary {
 /**
  * The upload protocol of docs/api.md with the deployment's callback token: submit the manifest, upload
  * only the blobs the API says are missing (large ones alone by PUT, small ones in multipart batches),
- * then finalize, uploading anything finalize still reports missing once more.
+ * then finalize, uploading anything finalize still reports missing once more. With `compressed`, the
+ * files upload while they are compressed: the manifest is submitted again with the variants once
+ * compression is done, and only the variants the API still misses follow (docs/builder-protocol.md).
  */
 export async function uploadDeployment(input: {
   client: CallbackClient;
   deploymentId: string;
   manifest: readonly OutputFile[];
   blobs: ReadonlyMap<string, BlobSource>;
+  /** The same files with their compressed variants, and every blob, once compression is done. */
+  compressed?: Promise<{ manifest: readonly OutputFile[]; blobs: ReadonlyMap<string, BlobSource> }>;
   signal?: AbortSignal;
   log: (text: string) => void;
   /** Runs after every blob is stored, before finalize (which ends the token's life), with what was sent. */
@@ -43,35 +47,62 @@ export async function uploadDeployment(input: {
 }): Promise<UploadSummary> {
   const { client, deploymentId, signal } = input;
   const id = encodeURIComponent(deploymentId);
-  const files = input.manifest.map(({ path, hash, size, variants }) =>
-    variants ? { path, hash, size, variants } : { path, hash, size },
-  );
-  const answer = (await client.send("POST", `/api/v1/builds/${id}/manifest`, {
-    json: { files },
-    ...(signal ? { signal } : {}),
-  })) as { missing?: string[]; limits?: Limits; directUpload?: boolean } | null;
-  const missing = (answer?.missing ?? []).map((hash) => input.blobs.get(hash)).filter((b) => b !== undefined);
-  input.log(`${input.blobs.size} blobs, ${missing.length} not stored yet`);
+  const submit = async (manifest: readonly OutputFile[]) =>
+    (await client.send("POST", `/api/v1/builds/${id}/manifest`, {
+      json: {
+        files: manifest.map(({ path, hash, size, variants }) =>
+          variants ? { path, hash, size, variants } : { path, hash, size },
+        ),
+      },
+      ...(signal ? { signal } : {}),
+    })) as { missing?: string[]; limits?: Limits; directUpload?: boolean } | null;
+  const answer = await submit(input.manifest);
   const direct = answer?.directUpload && input.direct ? input.direct : null;
-  const send = (blobs: readonly BlobSource[]) =>
-    direct
-      ? storeDirectly(client, id, direct, blobs, signal, input.log)
-      : sendBlobs(client, id, blobs, answer?.limits ?? {}, signal);
-  if (direct && missing.length > 0) input.log(`uploading straight to the ${direct.storage.kind} bucket`);
-  let bytes = await send(missing);
-  await input.beforeFinalize?.({ blobs: input.blobs.size, missing: missing.length, bytes });
+  const sent = new Set<string>();
+  /** Sends the blobs of `hashes` not sent yet; returns the bytes sent. */
+  const send = async (hashes: readonly string[], blobs: ReadonlyMap<string, BlobSource>) => {
+    const list = hashes.flatMap((hash) => {
+      const blob = sent.has(hash) ? undefined : blobs.get(hash);
+      if (blob) sent.add(hash);
+      return blob ? [blob] : [];
+    });
+    if (list.length === 0) return 0;
+    return direct
+      ? storeDirectly(client, id, direct, list, signal, input.log)
+      : sendBlobs(client, id, list, answer?.limits ?? {}, signal);
+  };
+  const first = answer?.missing ?? [];
+  input.log(`${input.blobs.size} blobs, ${first.length} not stored yet`);
+  if (direct && first.length > 0) input.log(`uploading straight to the ${direct.storage.kind} bucket`);
+  const uploading = send(first, input.blobs);
+  let blobs = input.blobs;
+  let bytes: number;
+  if (input.compressed) {
+    // Both run to their end before either's failure is thrown, so nothing is left working.
+    const [files, done] = await Promise.allSettled([uploading, input.compressed]);
+    if (files.status === "rejected") throw files.reason;
+    if (done.status === "rejected") throw done.reason;
+    bytes = files.value;
+    blobs = done.value.blobs;
+    const variants = (await submit(done.value.manifest))?.missing ?? [];
+    input.log(`${blobs.size - input.blobs.size} compressed variants, ${variants.length} not stored yet`);
+    bytes += await send(variants, blobs);
+  } else {
+    bytes = await uploading;
+  }
+  const missing = sent.size;
+  await input.beforeFinalize?.({ blobs: blobs.size, missing, bytes });
   try {
     await finalize(client, id, signal);
   } catch (error) {
-    const still = missingFromProblem(error)
-      .map((hash) => input.blobs.get(hash))
-      .filter((b) => b !== undefined);
+    const still = missingFromProblem(error).filter((hash) => blobs.has(hash));
     if (still.length === 0) throw error;
     input.log(`finalize reported ${still.length} blobs missing: uploading them again`);
-    bytes += await send(still);
+    for (const hash of still) sent.delete(hash);
+    bytes += await send(still, blobs);
     await finalize(client, id, signal);
   }
-  return { blobs: input.blobs.size, missing: missing.length, bytes };
+  return { blobs: blobs.size, missing, bytes };
 }
 
 async function sendBlobs(

@@ -2,6 +2,7 @@
 // each content compressed once, largest first and never more at once than asked, and no work left running
 // after a failure or an abort.
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, symlink, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -127,6 +128,31 @@ describe("hashAndCompress", () => {
     "photo.png": randomBytes(50_000),
   };
 
+  it("hands every file's hash to onHashed before it compresses anything, and refuses a file changed since", async () => {
+    const files = await site({ "a.js": text(3000, "a"), "b.png": "png", "c.css": text(1000, "c") });
+    const events: string[] = [];
+    const compress: Compress = async (bytes) => {
+      events.push(`compress ${bytes.length}`);
+      return bytes.subarray(0, 1);
+    };
+    const { manifest } = await hashAndCompress(files, blobDir, {
+      compress,
+      onHashed: (hashed, blobs) => {
+        events.push(`hashed ${hashed.map((f) => f.path).join(",")}`);
+        expect(hashed.every((f) => f.variants === undefined && blobs.has(f.hash))).toBe(true);
+      },
+    });
+    expect(events[0]).toBe("hashed a.js,b.png,c.css");
+    expect(events.slice(1)).toHaveLength(4);
+    expect(manifest.find((f) => f.path === "a.js")?.variants?.br).toBeDefined();
+
+    const changed = hashAndCompress(files, blobDir, {
+      compress,
+      onHashed: () => writeFileSync(path.join(dir, "out", "a.js"), text(3000, "z")),
+    });
+    await expect(changed).rejects.toThrow("a.js changed after it was hashed");
+  });
+
   it("compresses the largest files first", async () => {
     const files = await site(sizes);
     const order: number[] = [];
@@ -190,7 +216,7 @@ describe("hashAndCompress", () => {
     };
     const done = hashAndCompress(files, blobDir, { concurrency: 1, compress });
     await expect(done).rejects.toThrow(/ELOOP|symbolic link/);
-    // a.js (largest) was compressed; b.js was refused when opened; c.js was never started.
-    expect(sizes).toEqual([3000, 3000]);
+    // b.js was refused when opened to be hashed, before anything was compressed.
+    expect(sizes).toEqual([]);
   });
 });

@@ -237,6 +237,20 @@ describe("callbacks from the builder", () => {
     await expectProblem(await callback(cb.token, `${d.id}/manifest`, { files: [] }), 422, "invalid_input");
 
     expect((await putBlob(cb.token, d.id, index.hash, index.bytes)).status).toBe(201);
+    // Compression finished while the file was uploading: the same list with a variant added is taken, and
+    // only the variant is missing now; changing or dropping a variant once listed is refused.
+    const gz = await file("index.html.gz", "gzip bytes of index.html");
+    const variants = { gzip: { hash: gz.hash, size: gz.size } };
+    const withVariant = await callback(cb.token, `${d.id}/manifest`, { files: [{ ...files[0], variants }] });
+    expect(withVariant.status).toBe(200);
+    expect((await withVariant.json<{ missing: string[] }>()).missing).toEqual([gz.hash]);
+    await expectProblem(await callback(cb.token, `${d.id}/manifest`, { files }), 409, "conflict");
+    const bigger = { gzip: { hash: other.hash, size: other.size } };
+    const swapped = await callback(cb.token, `${d.id}/manifest`, { files: [{ ...files[0], variants: bigger }] });
+    await expectProblem(swapped, 409, "conflict");
+    const early = await api(`/api/v1/deployments/${d.id}/finalize`, { method: "POST", token: cb.token });
+    await expectProblem(early, 422, "missing_blobs");
+    expect((await putBlob(cb.token, d.id, gz.hash, gz.bytes)).status).toBe(201);
     const done = await api(`/api/v1/deployments/${d.id}/finalize`, { method: "POST", token: cb.token });
     expect(done.status).toBe(200);
     const ready = await row(d.id);

@@ -49,7 +49,9 @@ export async function checkWanted(
   deployment: DeploymentRow,
   hashes: string[],
 ): Promise<Map<string, number>> {
-  const wanted = await manifestHashes(deps, project.id, deployment.id);
+  let wanted = await manifestHashes(deps, project.id, deployment.id);
+  if (hashes.some((hash) => !wanted.has(hash)))
+    wanted = await manifestHashes(deps, project.id, deployment.id, true);
   const errors = hashes.flatMap((hash) =>
     !SHA256_PATTERN.test(hash)
       ? [{ field: hash, message: "not a lowercase hex SHA-256" }]

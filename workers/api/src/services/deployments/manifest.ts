@@ -20,7 +20,9 @@ export async function readManifest(
   return JSON.parse(await object.text()) as Manifest;
 }
 
-// Manifests are immutable, so the hash → size maps that uploads check against can live as long as the isolate.
+// A manifest never changes but for a build's second list adding compressed variants, so the hash → size
+// maps that uploads check against can live as long as the isolate; `fresh` reads one again (a hash missing
+// from the cached map may have been added since).
 const HASH_SET_CACHE_SIZE = 64;
 const hashSets = new Map<string, Map<string, number>>();
 
@@ -29,9 +31,11 @@ export async function manifestHashes(
   deps: Pick<Deps, "storage">,
   projectId: string,
   deploymentId: string,
+  fresh = false,
 ): Promise<Map<string, number>> {
-  const cached = hashSets.get(deploymentId);
+  const cached = fresh ? undefined : hashSets.get(deploymentId);
   if (cached) return cached;
+  hashSets.delete(deploymentId);
   const manifest = await readManifest(deps, projectId, deploymentId);
   const set = manifestBlobSizes(Object.values(manifest.files));
   if (hashSets.size >= HASH_SET_CACHE_SIZE) {
