@@ -4,7 +4,7 @@ import type { Storage } from "@miaobu/storage";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { type EdgeConfig, parseEdgeConfig } from "./edge-config.ts";
 import { caaIdentitiesOf } from "./services/certificates/caa.ts";
-import type { RouteEvents } from "./services/route-events/announce.ts";
+import type { RouteEvents } from "./services/route-events/events.ts";
 
 /** Limits and URLs of this deployment of Miaobu, parsed once from the Worker's vars. */
 export interface Config {

@@ -167,7 +167,13 @@ describe("route source tiers", () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const statement = { bind: () => statement, first: async () => (await gate, old) };
+    const statement = {
+      bind: () => statement,
+      first: async () => {
+        await gate;
+        return old;
+      },
+    };
     const db = { withSession: () => ({ prepare: () => statement }) } as unknown as D1Database;
     const edge = new EdgeRouteCache({ cache: caches.default, origin: "https://localhost", ttlSeconds: 60 });
     const source = new RouteSource(db, new RouteMemo({ ttlMs: 2000, maxEntries: 10 }), edge);

@@ -9,6 +9,7 @@ import type { Scheduler } from "../builds/clients.ts";
 import { type TriggerGate, triggerBuild } from "../builds/trigger.ts";
 import type { DeploymentRow } from "../deployments/present.ts";
 import type { ProjectRow } from "../projects/present.ts";
+import { watchRoutes } from "../route-events/announce.ts";
 
 /** 401 unless `X-Hub-Signature-256` is the HMAC-SHA256 of the exact body under the webhook secret. */
 export async function verifySignature(
@@ -70,7 +71,7 @@ export interface WebhookOutcome {
   deployments: string[];
 }
 
-export interface WebhookDeps extends Pick<Deps, "db" | "now" | "config"> {
+export interface WebhookDeps extends Pick<Deps, "db" | "now" | "config" | "routeEvents"> {
   scheduler: Scheduler;
   /** The per-project deploy-trigger limit. */
   gate: TriggerGate;
@@ -85,11 +86,17 @@ function projectsOfRepo({ db }: Pick<Deps, "db">, repoId: number): Promise<Proje
   return db.select().from(projects).where(eq(projects.githubRepoId, repoId)).limit(50);
 }
 
-async function removeBranchAlias({ db }: Pick<Deps, "db">, projectIds: string[], branch: string) {
+async function removeBranchAlias(
+  deps: Pick<Deps, "db" | "routeEvents">,
+  projectIds: string[],
+  branch: string,
+) {
   if (projectIds.length === 0) return;
-  await db
+  const announcements = await Promise.all(projectIds.map((id) => watchRoutes(deps, id)));
+  await deps.db
     .delete(routes)
     .where(and(inArray(routes.projectId, projectIds), eq(routes.kind, "branch"), eq(routes.branch, branch)));
+  for (const announce of announcements) await announce();
 }
 
 /** A deployment of this commit on this branch that is queued, running or ready: building again is waste. */

@@ -1,14 +1,8 @@
 import { routes } from "@miaobu/db";
-import { ROUTE_CHANGE_MAX_HOSTNAMES, type RouteChange } from "@miaobu/shared";
+import { ROUTE_CHANGE_MAX_HOSTNAMES } from "@miaobu/shared";
 import { eq } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import { chunk } from "../../lib/batch.ts";
-
-/** Where the API announces route changes (docs/scale.md): the router's binding, Cloudflare's purge by tag. */
-export interface RouteEvents {
-  /** `added`: hosts that did not point at the project before, whose "no site here" a colo may hold. */
-  changed(change: RouteChange, added: readonly string[]): Promise<void>;
-}
 
 async function hostnamesOf(db: Deps["db"], projectId: string): Promise<string[]> {
   const rows = await db
