@@ -122,26 +122,30 @@ describe("Content-Encoding from pre-compressed variants", () => {
   });
 });
 
-describe("trailing slashes and .html through the router", () => {
+describe("html handling through the router", () => {
   const files = { "/index.html": "home", "/about.html": "about", "/dir/index.html": "dir" };
 
   it.each([
-    ["auto", "/about.html?x=1", 308, "/about?x=1"],
-    ["auto", "/about/", 308, "/about"],
-    ["auto", "/dir", 308, "/dir/"],
-    ["auto", "/dir/index.html", 308, "/dir/"],
-    ["auto", "/index", 308, "/"],
-    ["auto", "/about", 200, null],
-    ["force-trailing-slash", "/about", 308, "/about/"],
-    ["force-trailing-slash", "/about/", 200, null],
-    ["drop-trailing-slash", "/dir/", 308, "/dir"],
-    ["drop-trailing-slash", "/dir", 200, null],
-    ["none", "/about.html", 200, null],
-    ["none", "/about", 200, null],
-  ] as const)("%s: %s → %i %s", async (mode, path, status, location) => {
-    const site = await productionSite("slash", files, { trailingSlash: mode });
-    const res = await get(`http://${site.host}${path}`);
+    // The default pair is served as Pages serves it: 308.
+    ["auto-trailing-slash", "auto", "/about.html?x=1", 308, "/about?x=1"],
+    ["auto-trailing-slash", "auto", "/about/", 308, "/about"],
+    ["auto-trailing-slash", "auto", "/dir", 308, "/dir/"],
+    ["auto-trailing-slash", "auto", "/dir/index.html", 308, "/dir/"],
+    ["auto-trailing-slash", "auto", "/index", 308, "/"],
+    ["auto-trailing-slash", "auto", "/about", 200, null],
+    // Any other pair as Workers' asset server: 307.
+    ["auto-trailing-slash", "single-page-application", "/about.html?x=1", 307, "/about?x=1"],
+    ["force-trailing-slash", "auto", "/about", 307, "/about/"],
+    ["force-trailing-slash", "auto", "/about/", 200, null],
+    ["drop-trailing-slash", "auto", "/dir/", 307, "/dir"],
+    ["drop-trailing-slash", "auto", "/dir", 200, null],
+    ["none", "auto", "/about.html", 200, null],
     // `none` serves only exact files: /about falls to the single-page-app fallback (index.html, 200).
+    ["none", "auto", "/about", 200, null],
+    ["none", "none", "/about", 404, null],
+  ] as const)("%s + %s: %s → %i %s", async (htmlHandling, notFoundHandling, path, status, location) => {
+    const site = await productionSite("slash", files, { htmlHandling, notFoundHandling });
+    const res = await get(`http://${site.host}${path}`);
     expect(res.status).toBe(status);
     expect(res.headers.get("location")).toBe(location);
     await res.text();
@@ -158,19 +162,34 @@ describe("trailing slashes and .html through the router", () => {
     const html = await get(`http://${site.host}/caf%C3%A9.html`);
     expect(html.headers.get("location")).toBe("/caf%C3%A9");
   });
+
+  it("redirects to the canonical encoding as Workers does, query kept", async () => {
+    const site = await productionSite(
+      "slash-encoding",
+      { "/café.html": "coffee", "/p+q.html": "plus" },
+      { htmlHandling: "auto-trailing-slash", notFoundHandling: "none" },
+    );
+    const lower = await get(`http://${site.host}/caf%c3%a9?x=1`);
+    expect([lower.status, lower.headers.get("location")]).toEqual([307, "/caf%C3%A9?x=1"]);
+    const plus = await get(`http://${site.host}/p+q`);
+    expect([plus.status, plus.headers.get("location")]).toEqual([307, "/p%2Bq"]);
+    const served = await get(`http://${site.host}/p%2Bq`);
+    expect([served.status, await served.text()]).toEqual([200, "plus"]);
+  });
 });
 
 describe("not found per project", () => {
   const files = { "/index.html": "app shell", "/404.html": "lost", "/blog/404.html": "lost in blog" };
 
   it.each([
-    ["auto", "/blog/x", 404, "lost in blog"],
-    ["auto", "/x", 404, "lost"],
-    ["spa", "/blog/x", 200, "app shell"],
-    ["404-page", "/blog/x", 404, "lost in blog"],
-    ["none", "/blog/x", 404, "404 Not Found"],
-  ] as const)("%s: %s → %i", async (mode, path, status, body) => {
-    const site = await productionSite("notfound", files, { notFound: mode });
+    ["auto-trailing-slash", "auto", "/blog/x", 404, "lost in blog"],
+    ["auto-trailing-slash", "auto", "/x", 404, "lost"],
+    ["force-trailing-slash", "auto", "/blog/x", 404, "lost in blog"],
+    ["auto-trailing-slash", "single-page-application", "/blog/x", 200, "app shell"],
+    ["auto-trailing-slash", "404-page", "/blog/x", 404, "lost in blog"],
+    ["auto-trailing-slash", "none", "/blog/x", 404, "404 Not Found"],
+  ] as const)("%s + %s: %s → %i", async (htmlHandling, notFoundHandling, path, status, body) => {
+    const site = await productionSite("notfound", files, { htmlHandling, notFoundHandling });
     const res = await get(`http://${site.host}${path}`);
     expect(res.status).toBe(status);
     expect(await res.text()).toBe(body);

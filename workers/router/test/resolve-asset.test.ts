@@ -4,10 +4,12 @@ import { describe, expect, it } from "vitest";
 import { parseManifest } from "../src/manifest.ts";
 import {
   decodePathname,
-  notFoundPage,
-  type PathResolution,
-  resolvePath,
-  type TrailingSlashMode,
+  type HtmlHandling,
+  isPagesFlavour,
+  type NotFoundHandling,
+  type Resolution,
+  resolveAsset,
+  type ServingSettings,
 } from "../src/resolve-asset.ts";
 
 function entry(n: number): ManifestEntry {
@@ -18,8 +20,17 @@ function manifestOf(paths: string[]): Manifest {
   return { version: 1, deploymentId: "dpl_x", files: Object.fromEntries(paths.map((p, i) => [p, entry(i)])) };
 }
 
-// The site of Cloudflare's html_handling documentation, plus a page both as file and folder.
-const site = manifestOf([
+/** `200 /path` serves that file, `308 → /to` redirects, `404` misses. */
+function show(r: Resolution): string {
+  if (r.kind === "file") return `${r.status} ${r.asset.path}`;
+  if (r.kind === "redirect") return `${r.status} → ${r.location}`;
+  return r.kind === "bad-request" ? "400" : "404";
+}
+
+const PAGES: ServingSettings = { htmlHandling: "auto-trailing-slash", notFoundHandling: "auto" };
+
+// The site of Cloudflare's html_handling documentation, a page both as file and folder, and 404 pages.
+const docs = manifestOf([
   "/index.html",
   "/file.html",
   "/folder/index.html",
@@ -28,220 +39,99 @@ const site = manifestOf([
   "/app.js",
   "/photo",
   "/café.html",
+  "/404.html",
+  "/blog/404.html",
+  "/blog/post.html",
   "/_redirects",
   "/_headers",
 ]);
 
-/** `200 /path` serves that file, `→ /to` redirects, `404` misses. */
-function show(r: PathResolution): string {
-  if (r.kind === "file") return `200 ${r.asset.path}`;
-  if (r.kind === "redirect") return `→ ${r.to}`;
-  return "404";
-}
-
-const matrix: Array<[string, Record<TrailingSlashMode, string>]> = [
-  [
-    "/",
-    {
-      auto: "200 /index.html",
-      "force-trailing-slash": "200 /index.html",
-      "drop-trailing-slash": "200 /index.html",
-      none: "404",
-    },
-  ],
-  ["/index", { auto: "→ /", "force-trailing-slash": "→ /", "drop-trailing-slash": "→ /", none: "404" }],
-  [
-    "/index.html",
-    { auto: "→ /", "force-trailing-slash": "→ /", "drop-trailing-slash": "→ /", none: "200 /index.html" },
-  ],
-  [
-    "/file",
-    {
-      auto: "200 /file.html",
-      "force-trailing-slash": "→ /file/",
-      "drop-trailing-slash": "200 /file.html",
-      none: "404",
-    },
-  ],
-  [
-    "/file.html",
-    {
-      auto: "→ /file",
-      "force-trailing-slash": "→ /file/",
-      "drop-trailing-slash": "→ /file",
-      none: "200 /file.html",
-    },
-  ],
-  [
-    "/file/",
-    {
-      auto: "→ /file",
-      "force-trailing-slash": "200 /file.html",
-      "drop-trailing-slash": "→ /file",
-      none: "404",
-    },
-  ],
-  [
-    "/file/index",
-    { auto: "→ /file", "force-trailing-slash": "→ /file/", "drop-trailing-slash": "→ /file", none: "404" },
-  ],
-  [
-    "/file/index.html",
-    { auto: "→ /file", "force-trailing-slash": "→ /file/", "drop-trailing-slash": "→ /file", none: "404" },
-  ],
-  [
-    "/folder",
-    {
-      auto: "→ /folder/",
-      "force-trailing-slash": "→ /folder/",
-      "drop-trailing-slash": "200 /folder/index.html",
-      none: "404",
-    },
-  ],
-  [
-    "/folder.html",
-    {
-      auto: "→ /folder/",
-      "force-trailing-slash": "→ /folder/",
-      "drop-trailing-slash": "→ /folder",
-      none: "404",
-    },
-  ],
-  [
-    "/folder/",
-    {
-      auto: "200 /folder/index.html",
-      "force-trailing-slash": "200 /folder/index.html",
-      "drop-trailing-slash": "→ /folder",
-      none: "404",
-    },
-  ],
-  [
-    "/folder/index",
-    {
-      auto: "→ /folder/",
-      "force-trailing-slash": "→ /folder/",
-      "drop-trailing-slash": "→ /folder",
-      none: "404",
-    },
-  ],
-  [
-    "/folder/index.html",
-    {
-      auto: "→ /folder/",
-      "force-trailing-slash": "→ /folder/",
-      "drop-trailing-slash": "→ /folder",
-      none: "200 /folder/index.html",
-    },
-  ],
-  [
-    "/both",
-    {
-      auto: "200 /both.html",
-      "force-trailing-slash": "→ /both/",
-      "drop-trailing-slash": "200 /both.html",
-      none: "404",
-    },
-  ],
-  [
-    "/both/",
-    {
-      auto: "200 /both/index.html",
-      "force-trailing-slash": "200 /both/index.html",
-      "drop-trailing-slash": "→ /both",
-      none: "404",
-    },
-  ],
-  [
-    "/both.html",
-    {
-      auto: "→ /both",
-      "force-trailing-slash": "→ /both/",
-      "drop-trailing-slash": "→ /both",
-      none: "200 /both.html",
-    },
-  ],
-  [
-    "/app.js",
-    {
-      auto: "200 /app.js",
-      "force-trailing-slash": "200 /app.js",
-      "drop-trailing-slash": "200 /app.js",
-      none: "200 /app.js",
-    },
-  ],
-  ["/app.js/", { auto: "404", "force-trailing-slash": "404", "drop-trailing-slash": "404", none: "404" }],
-  [
-    "/photo",
-    {
-      auto: "200 /photo",
-      "force-trailing-slash": "200 /photo",
-      "drop-trailing-slash": "200 /photo",
-      none: "200 /photo",
-    },
-  ],
-  [
-    "/café",
-    {
-      auto: "200 /café.html",
-      "force-trailing-slash": "→ /café/",
-      "drop-trailing-slash": "200 /café.html",
-      none: "404",
-    },
-  ],
-  ["/missing", { auto: "404", "force-trailing-slash": "404", "drop-trailing-slash": "404", none: "404" }],
-  ["/_redirects", { auto: "404", "force-trailing-slash": "404", "drop-trailing-slash": "404", none: "404" }],
-  ["/_headers", { auto: "404", "force-trailing-slash": "404", "drop-trailing-slash": "404", none: "404" }],
-  ["//file/", { auto: "404", "force-trailing-slash": "404", "drop-trailing-slash": "404", none: "404" }],
-  ["/__proto__", { auto: "404", "force-trailing-slash": "404", "drop-trailing-slash": "404", none: "404" }],
-];
-
-describe("resolvePath: the trailing slash and .html matrix", () => {
-  const cases = matrix.flatMap(([path, modes]) =>
-    (Object.entries(modes) as Array<[TrailingSlashMode, string]>).map(
-      ([mode, want]) => [mode, path, want] as const,
-    ),
-  );
-  it.each(cases)("%s %s → %s", (mode, path, want) => {
-    expect(show(resolvePath(path, site, mode))).toBe(want);
+describe("the default pair is Cloudflare Pages (packages/pages-shared/asset-server/handler.ts)", () => {
+  it("is only the default pair", () => {
+    expect(isPagesFlavour(PAGES)).toBe(true);
+    expect(isPagesFlavour({ ...PAGES, notFoundHandling: "single-page-application" })).toBe(false);
+    expect(isPagesFlavour({ ...PAGES, htmlHandling: "force-trailing-slash" })).toBe(false);
   });
 
-  it("does not redirect over a file that exists at the canonical URL", () => {
+  it.each([
+    ["/", "200 /index.html"],
+    ["/index", "308 → /"],
+    ["/index.html", "308 → /"],
+    ["/index/", "308 → /"],
+    ["/file", "200 /file.html"],
+    ["/file/", "308 → /file"],
+    ["/file.html", "308 → /file"],
+    // Pages redirects `…/index` without looking whether anything is there (Workers: only if it leads to a file).
+    ["/file/index", "308 → /file/"],
+    ["/folder", "308 → /folder/"],
+    ["/folder/", "200 /folder/index.html"],
+    ["/folder/index.html", "308 → /folder/"],
+    ["/folder.html", "404 /404.html"],
+    ["/both", "200 /both.html"],
+    ["/both/", "200 /both/index.html"],
+    ["/both.html", "308 → /both"],
+    ["/app.js", "200 /app.js"],
+    ["/app.js/", "404 /404.html"],
+    ["/photo", "200 /photo"],
+    ["/caf%C3%A9", "200 /café.html"],
+    ["/caf%C3%A9/", "308 → /caf%C3%A9"],
+    ["/missing", "404 /404.html"],
+    ["/blog/missing", "404 /blog/404.html"],
+    ["/blog/x/y/", "404 /blog/404.html"],
+    ["/blogger", "404 /404.html"],
+    ["/_redirects", "404 /404.html"],
+    // Never `//…` in a Location, which a browser would read as another host.
+    ["//index/", "308 → /"],
+    ["/%ZZ", "400"],
+  ])("%s → %s", (path, want) => {
+    expect(show(resolveAsset(path, docs, PAGES))).toBe(want);
+  });
+
+  it("does not redirect /a.html over a file /a", () => {
     const m = manifestOf(["/page.html", "/page"]);
-    expect(show(resolvePath("/page.html", m, "auto"))).toBe("200 /page.html");
-    expect(show(resolvePath("/page", m, "auto"))).toBe("200 /page");
+    expect(show(resolveAsset("/page.html", m, PAGES))).toBe("200 /page.html");
+    expect(show(resolveAsset("/page", m, PAGES))).toBe("200 /page");
   });
 
-  it("never redirects when resolving a rewrite", () => {
-    expect(show(resolvePath("/index.html", site, "auto", true))).toBe("200 /index.html");
-    expect(show(resolvePath("/folder", site, "auto", true))).toBe("404");
+  it("serves a rewrite's target without redirecting", () => {
+    expect(show(resolveAsset("/index.html", docs, PAGES, { rewritten: true }))).toBe("200 /index.html");
+    expect(show(resolveAsset("/folder", docs, PAGES, { rewritten: true }))).toBe("404 /404.html");
+  });
+
+  it.each([
+    [["/index.html", "/assets/app.js"], "/any/route", "200 /index.html"],
+    [["/index.html", "/assets/app.js"], "/missing.js", "200 /index.html"],
+    [["/index.html", "/docs/404.html"], "/docs/x", "404 /docs/404.html"],
+    [["/index.html", "/docs/404.html"], "/other", "200 /index.html"],
+    [["/app.js"], "/x", "404"],
+  ])("infers not-found: %j %s → %s", (paths, path, want) => {
+    expect(show(resolveAsset(path, manifestOf(paths), PAGES))).toBe(want);
   });
 });
 
-describe("notFoundPage: Pages' inference and the explicit modes", () => {
+describe("any other pair is Workers' asset server: Miaobu's `auto` not-found handling", () => {
   const nested = manifestOf(["/index.html", "/404.html", "/blog/404.html", "/blog/post.html"]);
   const spa = manifestOf(["/index.html", "/assets/app.js"]);
-  const onlyNested = manifestOf(["/index.html", "/docs/404.html"]);
   const bare = manifestOf(["/app.js"]);
-  const show404 = (r: ReturnType<typeof notFoundPage>) => (r ? `${r.status} ${r.asset.path}` : "none");
 
   it.each([
-    ["auto", nested, "/missing", "404 /404.html"],
-    ["auto", nested, "/blog/missing", "404 /blog/404.html"],
-    ["auto", nested, "/blog/deep/er/missing/", "404 /blog/404.html"],
-    ["auto", nested, "/blogger", "404 /404.html"],
-    ["auto", spa, "/any/route", "200 /index.html"],
-    ["auto", spa, "/missing.js", "200 /index.html"],
-    ["auto", onlyNested, "/docs/x", "404 /docs/404.html"],
-    ["auto", onlyNested, "/other", "200 /index.html"],
-    ["auto", bare, "/x", "none"],
-    ["spa", nested, "/blog/missing", "200 /index.html"],
-    ["spa", bare, "/x", "none"],
-    ["404-page", nested, "/blog/missing", "404 /blog/404.html"],
-    ["404-page", spa, "/x", "none"],
-    ["none", nested, "/missing", "none"],
-  ] as const)("%s: %s", (mode, manifest, path, want) => {
-    expect(show404(notFoundPage(path, manifest, mode))).toBe(want);
+    ["force-trailing-slash", nested, "/blog/missing", "404 /blog/404.html"],
+    ["drop-trailing-slash", nested, "/missing", "404 /404.html"],
+    ["none", spa, "/any/route", "200 /index.html"],
+    ["none", spa, "/", "200 /index.html"],
+    ["force-trailing-slash", spa, "/assets/missing.js", "200 /index.html"],
+    ["drop-trailing-slash", bare, "/x", "404"],
+    ["force-trailing-slash", nested, "/blog/post", "307 → /blog/post/"],
+  ] as const)("%s: %s → %s", (htmlHandling, manifest, path, want) => {
+    expect(show(resolveAsset(path, manifest, { htmlHandling, notFoundHandling: "auto" }))).toBe(want);
+  });
+
+  it("looks a file up without the not-found handling (another deployment, for version skew)", () => {
+    const settings: ServingSettings = { htmlHandling: "none", notFoundHandling: "auto" };
+    expect(show(resolveAsset("/x", spa, settings, { notFoundHandling: false }))).toBe("404");
+    expect(show(resolveAsset("/x", spa, PAGES, { notFoundHandling: false }))).toBe("404");
+    const found = resolveAsset("/x", spa, settings);
+    expect(found.kind === "file" && found.notFound).toBe(true);
   });
 });
 
@@ -259,41 +149,46 @@ describe("decodePathname", () => {
   });
 });
 
-describe("resolvePath properties", () => {
+describe("resolveAsset properties", () => {
   const segment = fc
     .string({ minLength: 1, maxLength: 12, unit: "grapheme" })
     .filter((s) => !s.includes("/") && s !== "index" && !s.endsWith(".html") && !s.startsWith("_"));
   const filePath = fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => `/${parts.join("/")}`);
-  const modes = fc.constantFrom<TrailingSlashMode>(
-    "auto",
-    "force-trailing-slash",
-    "drop-trailing-slash",
-    "none",
-  );
+  const settings = fc.record({
+    htmlHandling: fc.constantFrom<HtmlHandling>(
+      "auto-trailing-slash",
+      "force-trailing-slash",
+      "drop-trailing-slash",
+      "none",
+    ),
+    notFoundHandling: fc.constantFrom<NotFoundHandling>(
+      "auto",
+      "single-page-application",
+      "404-page",
+      "none",
+    ),
+  });
+  const encode = (path: string) => path.split("/").map(encodeURIComponent).join("/");
 
-  it("serves every non-HTML manifest path at its own URL in every mode", () => {
+  it("serves every non-HTML manifest path at its own (encoded) URL with every setting", () => {
     fc.assert(
-      fc.property(fc.uniqueArray(filePath, { minLength: 1, maxLength: 8 }), modes, (paths, mode) => {
+      fc.property(fc.uniqueArray(filePath, { minLength: 1, maxLength: 8 }), settings, (paths, pair) => {
         const manifest = manifestOf(paths);
-        for (const path of paths) {
-          const encoded = path.split("/").map(encodeURIComponent).join("/");
-          const decoded = decodePathname(encoded);
-          expect(decoded).toBe(path);
-          expect(show(resolvePath(path, manifest, mode))).toBe(`200 ${path}`);
-        }
+        for (const path of paths)
+          expect(show(resolveAsset(encode(path), manifest, pair))).toBe(`200 ${path}`);
       }),
     );
   });
 
-  it("never throws; files are in the manifest; a redirect leads to a file in one step", () => {
+  it("never throws; files are in the manifest; a redirect goes elsewhere on the same host", () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 30 }), modes, (raw, mode) => {
-        const path = `/${raw}`;
-        const result = resolvePath(path, site, mode);
-        if (result.kind === "file") expect(Object.hasOwn(site.files, result.asset.path)).toBe(true);
+      fc.property(fc.string({ maxLength: 30 }), settings, (raw, pair) => {
+        const pathname = new URL(`http://x/${raw}`).pathname;
+        const result = resolveAsset(pathname, docs, pair);
+        if (result.kind === "file") expect(Object.hasOwn(docs.files, result.asset.path)).toBe(true);
         if (result.kind === "redirect") {
-          expect(result.to.startsWith("//")).toBe(false);
-          expect(resolvePath(result.to, site, mode).kind).toBe("file");
+          expect(result.location.startsWith("//")).toBe(false);
+          expect(result.location).not.toBe(pathname);
         }
       }),
     );
