@@ -10,8 +10,8 @@ interface SettingsJson {
   outputDir: string | null;
   nodeVersion: string | null;
   buildTimeoutSeconds: number;
-  trailingSlash: string;
-  notFound: string;
+  htmlHandling: string;
+  notFoundHandling: string;
   skewProtectionDays: number;
   previewProtected: boolean;
   hasDeployHook: boolean;
@@ -41,8 +41,8 @@ describe("project settings", () => {
       outputDir: "dist",
       nodeVersion: "20",
       buildTimeoutSeconds: 1200,
-      trailingSlash: "auto",
-      notFound: "auto",
+      htmlHandling: "auto-trailing-slash",
+      notFoundHandling: "auto",
       skewProtectionDays: 7,
       previewProtected: false,
       hasDeployHook: false,
@@ -57,8 +57,8 @@ describe("project settings", () => {
       method: "PATCH",
       token,
       json: {
-        trailingSlash: "drop-trailing-slash",
-        notFound: "spa",
+        htmlHandling: "drop-trailing-slash",
+        notFoundHandling: "single-page-application",
         buildCommand: null,
         buildTimeoutSeconds: 600,
       },
@@ -66,8 +66,8 @@ describe("project settings", () => {
     expect(res.status).toBe(200);
     const { project } = await res.json<{ project: SettingsJson }>();
     expect(project).toMatchObject({
-      trailingSlash: "drop-trailing-slash",
-      notFound: "spa",
+      htmlHandling: "drop-trailing-slash",
+      notFoundHandling: "single-page-application",
       buildCommand: null,
       buildTimeoutSeconds: 600,
     });
@@ -99,6 +99,8 @@ describe("project settings", () => {
     [{ outputDir: "/abs" }, "outputDir", /relative/],
     [{ nodeVersion: "latest; rm -rf /" }, "nodeVersion", /Node\.js version/],
     [{ trailingSlash: "sometimes" }, "trailingSlash", /./],
+    [{ htmlHandling: "auto" }, "htmlHandling", /./],
+    [{ notFoundHandling: "spa" }, "notFoundHandling", /./],
     [{ buildTimeoutSeconds: 5 }, "buildTimeoutSeconds", /./],
     [{ previewPassword: "short" }, "previewPassword", /./],
   ])("refuses %j naming the field", async (settings, field, message) => {

@@ -123,7 +123,7 @@ export const operations: Operation[] = [
     tag: "projects",
     summary: "Change a project's settings",
     auth: "token",
-    body: json(updateProjectBody, { productionBranch: "main" }),
+    body: json(updateProjectBody, { htmlHandling: "drop-trailing-slash", notFoundHandling: "404-page" }),
     success: { status: 200, description: "`{ project }`" },
     rateLimit: ["api"],
   },
