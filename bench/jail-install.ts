@@ -9,8 +9,9 @@
 //   disk=host|ext4            a plain folder of the host's disk, or the builder's loop-mounted image
 //   fs=nojournal|journal|journal-nobarrier   another image than the builder's (jail-probes.ts)
 //   cgroup=on|off             the build's memory and pids cgroup
-//   run=install|reinstall|fetch   a cold install; `rm -rf node_modules` and install again from the cache
-//                             just filled (only the second is timed); only download every tarball
+//   run=install|reinstall|fetch|rebuild   a cold install; `rm -rf node_modules` and install again from the
+//                             cache just filled (only the second is timed); only download every tarball;
+//                             install and build, then build again (only the second build is timed)
 //   path=<dir>|npm@<version>  put another Node or npm first on PATH
 //   hosts=<ip>:<name>         resolve a name in the jail's /etc/hosts instead of DNS
 //   <NAME>=<value>            any other variable for npm (`npm_config_maxsockets=50`)
@@ -39,7 +40,7 @@ interface Variant {
   jail: "none" | "host" | "internet";
   disk: "host" | "ext4";
   cgroup: boolean;
-  run: "install" | "reinstall" | "fetch";
+  run: "install" | "reinstall" | "fetch" | "rebuild";
   /** Folders put first on PATH: another Node or npm than the build's. */
   pathFirst: string[];
   /** Another filesystem than the builder's for the workspace (`FILESYSTEMS`), or null for the builder's. */
@@ -68,8 +69,8 @@ function parseVariant(spec: string): Variant {
       variant.jail = value;
     else if (key === "disk" && (value === "host" || value === "ext4")) variant.disk = value;
     else if (key === "cgroup") variant.cgroup = value === "on";
-    else if (key === "run" && (value === "install" || value === "reinstall" || value === "fetch"))
-      variant.run = value;
+    else if (key === "run" && ["install", "reinstall", "fetch", "rebuild"].includes(value))
+      variant.run = value as Variant["run"];
     else if (key === "path") variant.pathFirst.push(value);
     else if (key === "fs" && value in FILESYSTEMS) variant.fs = value;
     else if (key === "hosts") variant.hosts += `${value.replace(":", " ")}\n`;
@@ -187,7 +188,9 @@ async function once(variant: Variant, round: number): Promise<{ seconds: number;
       ? `node ${JAIL_FETCH}`
       : variant.run === "reinstall"
         ? "sh -c 'rm -rf node_modules && npm install --offline'"
-        : "npm install";
+        : variant.run === "rebuild"
+          ? "npm run build"
+          : "npm install";
   if (variant.run === "fetch") await writeFile(path.join(src, JAIL_FETCH), FETCH_SCRIPT);
   if (variant.jail !== "none")
     await runProcess("chown", ["-R", `${user.uid}:${user.gid}`, workspace.host], {
@@ -195,11 +198,11 @@ async function once(variant: Variant, round: number): Promise<{ seconds: number;
       env: { PATH: "/usr/bin:/bin" },
     });
   const network = variant.jail === "host" ? "host" : variant.jail === "internet" ? "internet" : "none";
-  if (variant.run === "reinstall") {
-    // Untimed: the first install, whose node_modules the timed step deletes and makes again.
+  if (variant.run === "reinstall" || variant.run === "rebuild") {
+    // Untimed: the first install (and build), whose work the timed step does again.
     const first = await jail.run({
       command: "sh",
-      args: ["-c", "npm install"],
+      args: ["-c", variant.run === "rebuild" ? "npm install && npm run build" : "npm install"],
       cwd: `${workspace.inside}/src`,
       env,
       network,
