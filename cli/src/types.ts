@@ -14,8 +14,9 @@ export interface Project {
   productionUrl: string;
   createdAt: string;
   updatedAt: string;
-  trailingSlash?: string;
-  notFound?: string;
+  /** Cloudflare Workers' `assets.html_handling` and `assets.not_found_handling` (or `auto`). */
+  htmlHandling?: string;
+  notFoundHandling?: string;
   skewProtectionDays?: number;
   previewProtected?: boolean;
   gitUrl?: string | null;

@@ -36,9 +36,9 @@ describe("projects update", () => {
         "projects",
         "update",
         "site",
-        "--trailing-slash",
+        "--html-handling",
         "drop-trailing-slash",
-        "--not-found",
+        "--not-found-handling",
         "404-page",
         "--skew-days",
         "14",
@@ -48,11 +48,28 @@ describe("projects update", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(api.patches).toEqual([
-      { trailingSlash: "drop-trailing-slash", notFound: "404-page", skewProtectionDays: 14 },
+      { htmlHandling: "drop-trailing-slash", notFoundHandling: "404-page", skewProtectionDays: 14 },
     ]);
     expect(result.stdout).toContain("Updated project site");
-    expect(result.stdout).toContain("Trailing slash:  drop-trailing-slash");
+    expect(result.stdout).toContain("HTML handling:   drop-trailing-slash");
+    expect(result.stdout).toContain("Not found:       404-page");
     expect(result.stdout).toContain("Skew protection: 14 days");
+  });
+
+  it("still takes the old flags and values for one release, with a note", async () => {
+    api.addProject("site");
+    const result = await runCli(
+      ["projects", "update", "site", "--trailing-slash", "auto", "--not-found", "spa"],
+      {
+        env: authed(),
+      },
+    );
+    expect(result.code).toBe(0);
+    expect(api.patches).toEqual([
+      { htmlHandling: "auto-trailing-slash", notFoundHandling: "single-page-application" },
+    ]);
+    expect(result.stderr).toContain("--trailing-slash is now --html-handling auto-trailing-slash");
+    expect(result.stderr).toContain("--not-found is now --not-found-handling single-page-application");
   });
 
   it("reads a preview password from stdin, and removes it with --no-preview-password", async () => {
@@ -70,8 +87,10 @@ describe("projects update", () => {
   });
 
   it.each([
-    [["--trailing-slash", "sometimes"], /--trailing-slash must be one of auto, force-trailing-slash/],
-    [["--not-found", "maybe"], /--not-found must be one of/],
+    [["--html-handling", "auto"], /--html-handling must be one of auto-trailing-slash, force-trailing-slash/],
+    [["--not-found-handling", "spa"], /--not-found-handling must be one of auto, single-page-application/],
+    [["--trailing-slash", "sometimes"], /--html-handling must be one of/],
+    [["--trailing-slash", "auto", "--html-handling", "none"], /give --html-handling only/],
     [["--skew-days", "91"], /--skew-days must be a whole number from 0 to 90/],
     [["--skew-days", "-1"], /--skew-days/],
     [["--preview-password-stdin", "--no-preview-password"], /either/],

@@ -4,8 +4,13 @@ import { UsageError } from "../errors";
 import { readStdin } from "../prompt";
 import type { Project } from "../types";
 
-const TRAILING_SLASH = ["auto", "force-trailing-slash", "drop-trailing-slash", "none"];
-const NOT_FOUND = ["auto", "spa", "404-page", "none"];
+const HTML_HANDLING = ["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"];
+const NOT_FOUND_HANDLING = ["auto", "single-page-application", "404-page", "none"];
+// The flags before Cloudflare's names, accepted for one release: old flag → [new flag, old value → new value].
+const OLD_FLAGS: Record<string, [string, Record<string, string>]> = {
+  "trailing-slash": ["html-handling", { auto: "auto-trailing-slash" }],
+  "not-found": ["not-found-handling", { spa: "single-page-application" }],
+};
 
 /** A whole-number flag within `[min, max]`, or undefined when not given. */
 function wholeNumber(
@@ -33,8 +38,15 @@ export const projectsUpdate: Command = {
   name: "projects update",
   summary: "Change how a project's sites are served",
   description: [
-    "--trailing-slash: auto (Cloudflare Pages' behaviour), force-trailing-slash, drop-trailing-slash or none.",
-    "--not-found: auto (nearest 404.html, else a single-page app), spa, 404-page or none.",
+    "--html-handling and --not-found-handling take Cloudflare Workers' assets.html_handling and",
+    "assets.not_found_handling values. --html-handling: auto-trailing-slash (the default: /file.html at",
+    "/file, /folder/index.html at /folder/), force-trailing-slash (every page at a URL ending in /),",
+    "drop-trailing-slash (no page URL ends in /, but the root) or none (exact file paths only).",
+    "--not-found-handling: auto (the default, as Pages: the nearest 404.html with status 404, else",
+    "/index.html as a single-page app), single-page-application (/index.html with 200), 404-page (the",
+    "nearest 404.html with 404) or none (a plain 404). Both defaults serve as Cloudflare Pages does; any",
+    "other choice as a Worker with static assets does (redirects are 307 instead of 308).",
+    "--trailing-slash and --not-found (auto|spa|...) are their old names, accepted until the next release.",
     "--preview-password-stdin protects branch and deployment URLs with a password read from stdin",
     "(8-200 characters); --no-preview-password makes them public again. --skew-days (0-90) is how long",
     "files of the previous production deployment stay reachable after a new one.",
@@ -44,12 +56,18 @@ export const projectsUpdate: Command = {
   ].join("\n"),
   positionals: [{ name: "name", required: true, description: "The project's name (or id)" }],
   options: {
-    "trailing-slash": {
+    "html-handling": {
       type: "string",
       value: "<mode>",
-      description: "How to treat trailing slashes and .html",
+      description: "Trailing slashes and .html (Workers' html_handling)",
     },
-    "not-found": { type: "string", value: "<mode>", description: "What to answer for a missing path" },
+    "not-found-handling": {
+      type: "string",
+      value: "<mode>",
+      description: "What to answer for a missing path (Workers' not_found_handling, or auto)",
+    },
+    "trailing-slash": { type: "string", value: "<mode>", description: "Old name of --html-handling" },
+    "not-found": { type: "string", value: "<mode>", description: "Old name of --not-found-handling" },
     "preview-password-stdin": { type: "boolean", description: "Read a preview password from stdin" },
     "no-preview-password": { type: "boolean", description: "Remove the preview password" },
     "skew-days": { type: "string", value: "<n>", description: "Days old production files stay reachable" },
@@ -66,7 +84,7 @@ export const projectsUpdate: Command = {
     "retain-days": { type: "string", value: "<n>", description: "Keep every deployment younger than this" },
   },
   examples: [
-    "miaobu projects update my-site --trailing-slash drop-trailing-slash --not-found 404-page",
+    "miaobu projects update my-site --html-handling drop-trailing-slash --not-found-handling 404-page",
     'printf %s "$PREVIEW_PASSWORD" | miaobu projects update my-site --preview-password-stdin',
     "miaobu projects update my-site --no-preview-password --skew-days 14",
     "miaobu projects update my-site --retain-production 5 --retain-preview 10 --retain-days 3",
@@ -74,10 +92,17 @@ export const projectsUpdate: Command = {
   async run(context, { values, positionals }) {
     const [name = ""] = positionals;
     const patch: Record<string, unknown> = {};
-    const trailingSlash = choice(values["trailing-slash"], TRAILING_SLASH, "trailing-slash");
-    if (trailingSlash) patch.trailingSlash = trailingSlash;
-    const notFound = choice(values["not-found"], NOT_FOUND, "not-found");
-    if (notFound) patch.notFound = notFound;
+    for (const [old, [flag, renamed]] of Object.entries(OLD_FLAGS)) {
+      const value = values[old];
+      if (typeof value !== "string") continue;
+      if (values[flag] !== undefined) throw new UsageError(`give --${flag} only (--${old} is its old name)`);
+      values[flag] = renamed[value] ?? value;
+      context.out.note(`note: --${old} is now --${flag} ${values[flag]}`);
+    }
+    const htmlHandling = choice(values["html-handling"], HTML_HANDLING, "html-handling");
+    if (htmlHandling) patch.htmlHandling = htmlHandling;
+    const notFoundHandling = choice(values["not-found-handling"], NOT_FOUND_HANDLING, "not-found-handling");
+    if (notFoundHandling) patch.notFoundHandling = notFoundHandling;
     if (typeof values["skew-days"] === "string") {
       const days = Number(values["skew-days"]);
       if (!/^\d+$/.test(values["skew-days"]) || days > 90) {
@@ -117,8 +142,8 @@ export const projectsUpdate: Command = {
     const { out } = context;
     out.result({ project });
     out.line(`Updated project ${project.name}`);
-    out.line(`  Trailing slash:  ${project.trailingSlash ?? "-"}`);
-    out.line(`  Not found:       ${project.notFound ?? "-"}`);
+    out.line(`  HTML handling:   ${project.htmlHandling ?? "-"}`);
+    out.line(`  Not found:       ${project.notFoundHandling ?? "-"}`);
     out.line(`  Preview password: ${project.previewProtected ? "set" : "none"}`);
     out.line(`  Skew protection: ${project.skewProtectionDays ?? "-"} days`);
     if (project.retainProduction !== undefined) {
