@@ -244,6 +244,27 @@ describe("the console", () => {
     expect(saved).toMatchObject({ retainProduction: 3, retainDays: 0 });
   });
 
+  it("sets the serving settings by Cloudflare's names, explaining the choice", async () => {
+    await page.goto(`${consoleUrl}/projects/${project}/settings`);
+    const html = page.getByLabel("HTML handling");
+    expect(await html.inputValue()).toBe("auto-trailing-slash");
+    await html.selectOption("drop-trailing-slash");
+    await page.getByText("No page URL ends in /").waitFor();
+    await page.getByLabel("Not-found handling").selectOption("single-page-application");
+    await page.getByText(/a Cloudflare Worker with static assets/).waitFor();
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await page.getByRole("status").getByText(/Saved/).waitFor();
+    await noAlert(page);
+    const saved = await page.evaluate(async (name) => {
+      const res = await fetch(`/api/v1/projects/${name}`);
+      return ((await res.json()) as { project: Record<string, unknown> }).project;
+    }, project);
+    expect(saved).toMatchObject({
+      htmlHandling: "drop-trailing-slash",
+      notFoundHandling: "single-page-application",
+    });
+  });
+
   it("clears the build cache from the project's settings, after asking", async () => {
     await page.goto(`${consoleUrl}/projects/${project}/settings`);
     const card = page.getByRole("region", { name: "Build cache" });

@@ -6,8 +6,10 @@ export interface User {
   name: string | null;
 }
 
-export type TrailingSlash = "auto" | "force-trailing-slash" | "drop-trailing-slash" | "none";
-export type NotFound = "auto" | "spa" | "404-page" | "none";
+/** Cloudflare Workers' `assets.html_handling`. */
+export type HtmlHandling = "auto-trailing-slash" | "force-trailing-slash" | "drop-trailing-slash" | "none";
+/** Workers' `assets.not_found_handling`, or `auto`: Pages' inference. */
+export type NotFoundHandling = "auto" | "single-page-application" | "404-page" | "none";
 
 export interface Project {
   id: string;
@@ -24,8 +26,8 @@ export interface Project {
   nodeVersion: string | null;
   buildTimeoutSeconds: number;
   hasDeployHook: boolean;
-  trailingSlash: TrailingSlash;
-  notFound: NotFound;
+  htmlHandling: HtmlHandling;
+  notFoundHandling: NotFoundHandling;
   skewProtectionDays: number;
   /** Retention (docs/retention.md): newest ready production and preview deployments kept, and days kept. */
   retainProduction: number;

@@ -1,12 +1,13 @@
 import { useState } from "preact/hooks";
 import { useRoute } from "preact-iso";
 import { api, seg } from "../../api/client.ts";
-import type { NotFound, Project, TrailingSlash } from "../../api/types.ts";
+import type { Project } from "../../api/types.ts";
 import { ClearBuildCache } from "../../components/build-cache.tsx";
 import { ErrorMessage } from "../../components/error-message.tsx";
 import { TextField } from "../../components/field.tsx";
 import { DeleteProject, PreviewPassword } from "../../components/project-danger.tsx";
 import { ProjectFrame, useProject } from "../../components/project-frame.tsx";
+import { ServingFields } from "../../components/serving-settings.tsx";
 import { BusyButton } from "../../components/ui.tsx";
 import { useAction } from "../../lib/hooks.ts";
 
@@ -41,20 +42,6 @@ const TEXT_FIELDS: { key: TextKey; label: string; hint: string }[] = [
   },
 ];
 
-const TRAILING: { value: TrailingSlash; label: string }[] = [
-  { value: "auto", label: "Automatic (as Cloudflare Pages)" },
-  { value: "force-trailing-slash", label: "Always add a trailing slash" },
-  { value: "drop-trailing-slash", label: "Always remove the trailing slash" },
-  { value: "none", label: "Leave URLs as they are" },
-];
-
-const NOT_FOUND: { value: NotFound; label: string }[] = [
-  { value: "auto", label: "Automatic: nearest 404.html, else single-page app" },
-  { value: "spa", label: "Single-page app: serve /index.html" },
-  { value: "404-page", label: "Nearest 404.html" },
-  { value: "none", label: "Plain 404" },
-];
-
 function initial(p: Project) {
   return {
     gitUrl: p.gitUrl ?? "",
@@ -65,8 +52,8 @@ function initial(p: Project) {
     outputDir: p.outputDir ?? "",
     nodeVersion: p.nodeVersion ?? "",
     buildTimeoutSeconds: String(p.buildTimeoutSeconds),
-    trailingSlash: p.trailingSlash,
-    notFound: p.notFound,
+    htmlHandling: p.htmlHandling,
+    notFoundHandling: p.notFoundHandling,
     retainProduction: String(p.retainProduction),
     retainPreview: String(p.retainPreview),
     retainDays: String(p.retainDays),
@@ -126,8 +113,8 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved: (p: Pro
       if (value !== before[key]) body[key] = value === "" && key !== "productionBranch" ? null : value;
     }
     for (const { key } of NUMBER_FIELDS) if (form[key] !== before[key]) body[key] = Number(form[key]);
-    if (form.trailingSlash !== before.trailingSlash) body.trailingSlash = form.trailingSlash;
-    if (form.notFound !== before.notFound) body.notFound = form.notFound;
+    if (form.htmlHandling !== before.htmlHandling) body.htmlHandling = form.htmlHandling;
+    if (form.notFoundHandling !== before.notFoundHandling) body.notFoundHandling = form.notFoundHandling;
     if (Object.keys(body).length === 0) return setSaved(true);
     const { project: updated } = await api.patch<{ project: Project }>(
       `/projects/${seg(project.name)}`,
@@ -160,34 +147,7 @@ function SettingsForm({ project, onSaved }: { project: Project; onSaved: (p: Pro
           />
         ))}
         <NumberFields fields={BUILD_NUMBERS} form={form} set={set} />
-        <label>
-          Trailing slashes
-          <select
-            name="trailingSlash"
-            value={form.trailingSlash}
-            onChange={(e) => set({ trailingSlash: e.currentTarget.value as TrailingSlash })}
-          >
-            {TRAILING.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Not found
-          <select
-            name="notFound"
-            value={form.notFound}
-            onChange={(e) => set({ notFound: e.currentTarget.value as NotFound })}
-          >
-            {NOT_FOUND.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ServingFields form={form} set={set} />
       </div>
       <h3>Retention</h3>
       <p class="hint">
