@@ -50,25 +50,32 @@ const NOT_FOUND_HANDLING: Choice<NotFoundHandling>[] = [
   { value: "none", label: "none", explain: "A plain 404." },
 ];
 
-function Select<T extends string>(props: {
-  name: string;
+export interface ServingValues {
+  htmlHandling: HtmlHandling;
+  notFoundHandling: NotFoundHandling;
+}
+
+interface FieldProps<K extends keyof ServingValues> {
+  name: K;
   label: string;
-  value: T;
-  choices: Choice<T>[];
-  onValue: (value: T) => void;
-}) {
-  const hintId = `${props.name}-hint`;
-  const chosen = props.choices.find((c) => c.value === props.value);
+  choices: Choice<ServingValues[K]>[];
+  form: ServingValues;
+  set: (patch: Partial<ServingValues>) => void;
+}
+
+function Select<K extends keyof ServingValues>({ name, label, choices, form, set }: FieldProps<K>) {
+  const hintId = `${name}-hint`;
+  const chosen = choices.find((c) => c.value === form[name]);
   return (
     <label>
-      {props.label}
+      {label}
       <select
-        name={props.name}
-        value={props.value}
+        name={name}
+        value={form[name]}
         aria-describedby={hintId}
-        onChange={(e) => props.onValue(e.currentTarget.value as T)}
+        onChange={(e) => set({ [name]: e.currentTarget.value } as Partial<ServingValues>)}
       >
-        {props.choices.map((c) => (
+        {choices.map((c) => (
           <option key={c.value} value={c.value}>
             {c.label}
           </option>
@@ -79,11 +86,6 @@ function Select<T extends string>(props: {
       </small>
     </label>
   );
-}
-
-export interface ServingValues {
-  htmlHandling: HtmlHandling;
-  notFoundHandling: NotFoundHandling;
 }
 
 /** The project's serving settings by Cloudflare Workers' names (`assets.html_handling`, `not_found_handling`). */
@@ -97,19 +99,13 @@ export function ServingFields({
   const pages = form.htmlHandling === "auto-trailing-slash" && form.notFoundHandling === "auto";
   return (
     <>
-      <Select
-        name="htmlHandling"
-        label="HTML handling"
-        value={form.htmlHandling}
-        choices={HTML_HANDLING}
-        onValue={(htmlHandling) => set({ htmlHandling })}
-      />
+      <Select name="htmlHandling" label="HTML handling" choices={HTML_HANDLING} form={form} set={set} />
       <Select
         name="notFoundHandling"
         label="Not-found handling"
-        value={form.notFoundHandling}
         choices={NOT_FOUND_HANDLING}
-        onValue={(notFoundHandling) => set({ notFoundHandling })}
+        form={form}
+        set={set}
       />
       <p class="hint">
         {pages
