@@ -246,7 +246,9 @@ describe("callbacks from the builder", () => {
     expect((await withVariant.json<{ missing: string[] }>()).missing).toEqual([gz.hash]);
     await expectProblem(await callback(cb.token, `${d.id}/manifest`, { files }), 409, "conflict");
     const bigger = { gzip: { hash: other.hash, size: other.size } };
-    const swapped = await callback(cb.token, `${d.id}/manifest`, { files: [{ ...files[0], variants: bigger }] });
+    const swapped = await callback(cb.token, `${d.id}/manifest`, {
+      files: [{ ...files[0], variants: bigger }],
+    });
     await expectProblem(swapped, 409, "conflict");
     const early = await api(`/api/v1/deployments/${d.id}/finalize`, { method: "POST", token: cb.token });
     await expectProblem(early, 422, "missing_blobs");
