@@ -1,4 +1,4 @@
-import { checkPattern, hasControlCharacter, normalizePath } from "./pattern.ts";
+import { checkPattern, hasControlCharacter, normalizeUrl } from "./pattern.ts";
 import { type HeaderRule, PAGES_LIMITS, type RuleProblem, type RulesLimits } from "./types.ts";
 
 export interface ParsedHeaders {
@@ -14,26 +14,21 @@ function badValue(value: string): boolean {
   return hasControlCharacter(value, true) || /[^\x20-\xff\t]/.test(value);
 }
 
-type PatternResult = { pattern: string } | { problem: string };
+type PatternResult = { pattern: string; warning: string | null } | { problem: string };
 
 /** Checks and normalizes a block's URL line: a path, or an https URL without a port. */
 function parsePattern(line: string): PatternResult {
-  if (line.startsWith("/")) {
-    if (line.startsWith("//")) return { problem: `The path must start with a single /; got ${line}.` };
-    const path = normalizePath(line);
-    if (path === null) return { problem: `The path ${line} is not valid.` };
-    const problem = checkPattern(path);
-    return problem ? { problem } : { pattern: path };
-  }
-  const absolute = /^https:\/\/([^/?#\s]+)(\/[^?#]*)?/i.exec(line);
-  if (!absolute) return { problem: `Absolute URLs must begin with https://; got ${line}.` };
-  const host = (absolute[1] ?? "").toLowerCase();
-  if (/:\d*$/.test(host)) return { problem: `Ports are not supported in URLs; got ${line}.` };
-  const path = normalizePath(absolute[2] ?? "/");
-  if (path === null) return { problem: `The URL ${line} is not valid.` };
-  const pattern = `https://${host}${path}`;
-  const problem = checkPattern(pattern);
-  return problem ? { problem } : { pattern };
+  if (!line.startsWith("/") && !/^https:\/\//i.test(line))
+    return { problem: `Absolute URLs must begin with https://; got ${line}.` };
+  const normalized = normalizeUrl(line, { allowHost: true, allowPort: false });
+  if ("problem" in normalized) return normalized;
+  // Hostnames are matched lower-cased (a request's always is); Pages compares as written, so never matches.
+  const pattern = normalized.url.replace(/^https:\/\/[^/]+/, (origin) => origin.toLowerCase());
+  // Pages refuses these blocks outright; other patterns that cannot compile are kept and never apply.
+  const splats = pattern.split("*").length - 1;
+  if (splats > 1 || (splats === 1 && /:splat(?!\w)/.test(pattern)))
+    return { problem: `Only one splat (*) is allowed, and not with :splat; got ${pattern}.` };
+  return { pattern, warning: checkPattern(pattern) };
 }
 
 /**
@@ -51,12 +46,23 @@ export function parseHeaders(text: string, limits: RulesLimits = PAGES_LIMITS): 
   const report = (line: number, message: string) => problems.push({ file: "_headers", line, message });
   const close = () => {
     if (rule === null) return;
-    if (rule.set.length === 0 && rule.unset.length === 0) {
-      report(rule.line, `No headers are given for ${rule.pattern}.`);
-    } else {
-      rules.push(rule);
-    }
+    const current: HeaderRule = rule;
     rule = null;
+    if (current.set.length === 0 && current.unset.length === 0) {
+      report(current.line, `No headers are given for ${current.pattern}.`);
+      return;
+    }
+    // Pages keeps one block per pattern: a later one replaces the earlier one, in the earlier one's place.
+    const earlier = rules.findIndex((r) => r.pattern === current.pattern);
+    if (earlier === -1) {
+      rules.push(current);
+      return;
+    }
+    report(
+      current.line,
+      `This block replaces the one for ${current.pattern} at line ${rules[earlier]?.line}, as on Pages.`,
+    );
+    rules[earlier] = current;
   };
 
   for (let i = 0; i < lines.length; i++) {
@@ -83,6 +89,7 @@ export function parseHeaders(text: string, limits: RulesLimits = PAGES_LIMITS): 
         continue;
       }
       skippingBlock = false;
+      if (parsed.warning) report(lineNumber, parsed.warning);
       rule = { pattern: parsed.pattern, set: [], unset: [], line: lineNumber };
       continue;
     }
@@ -91,8 +98,9 @@ export function parseHeaders(text: string, limits: RulesLimits = PAGES_LIMITS): 
       report(lineNumber, "Expected a URL pattern (starting with / or https://) before any header.");
       continue;
     }
-    if (line.startsWith("!")) {
-      const name = line.slice(1).trim().toLowerCase();
+    // Pages reads `! Name` (with the space) as a removal, and only on a line without a colon.
+    if (line.startsWith("! ") && !line.includes(":")) {
+      const name = line.slice(2).trim().toLowerCase();
       if (!TOKEN.test(name)) {
         report(lineNumber, `"${name}" is not a valid header name to remove.`);
         continue;

@@ -42,24 +42,28 @@ function groupsOf(match: RegExpExecArray): Record<string, string | undefined> {
 export function compileRules(rules: RulesFile): CompiledRules {
   const staticRedirects = new Map<string, RedirectRule>();
   const dynamicRedirects: DynamicRedirect[] = [];
+  // As on Pages, only the rules above the first dynamic one are looked up by path; from there on every
+  // rule, static or not, is tried in file order.
+  let staticAllowed = true;
   for (const rule of rules.redirects) {
-    if (!isDynamic(rule.from)) {
+    if (staticAllowed && !isDynamic(rule.from)) {
       if (!staticRedirects.has(rule.from)) staticRedirects.set(rule.from, rule);
       continue;
     }
+    staticAllowed = false;
     try {
-      dynamicRedirects.push({ regexp: compilePattern(rule.from, false), rule });
+      dynamicRedirects.push({ regexp: compilePattern(rule.from), rule });
     } catch {
-      // A hand-written rules.json could hold a bad pattern; skipping it is safer than failing every request.
+      // A pattern whose groups collide never matches, as on Pages (the parser reported it).
     }
   }
   const headerRules: CompiledHeaderRule[] = [];
   for (const rule of rules.headers) {
     try {
       const absolute = rule.pattern.startsWith("https://");
-      headerRules.push({ regexp: compilePattern(rule.pattern, absolute), absolute, rule });
+      headerRules.push({ regexp: compilePattern(rule.pattern), absolute, rule });
     } catch {
-      // As above.
+      // As above: Pages accepts such a block and it never applies.
     }
   }
 

@@ -1,4 +1,4 @@
-import { checkPattern, hasControlCharacter, isDynamic, normalizePath } from "./pattern.ts";
+import { checkPattern, hasControlCharacter, isDynamic, normalizeUrl } from "./pattern.ts";
 import {
   PAGES_LIMITS,
   REDIRECT_STATUSES,
@@ -13,27 +13,18 @@ export interface ParsedRedirects {
   problems: RuleProblem[];
 }
 
-const ABSOLUTE = /^https?:\/\/[^/?#\s]+/i;
-
 function statusOf(token: string): RedirectStatus | null {
-  if (!/^\d{3}$/.test(token)) return null;
+  // Pages reads the status with Number(), so `301.0` is 301 too.
   const status = Number(token);
   return (REDIRECT_STATUSES as readonly number[]).includes(status) ? (status as RedirectStatus) : null;
 }
 
-/** Checks a destination: a path from the site's root or an absolute http(s) URL. */
-function checkDestination(to: string): string | null {
-  if (hasControlCharacter(to)) return "The destination contains a control character.";
-  if (to.startsWith("/") && !to.startsWith("//")) return null;
-  if (ABSOLUTE.test(to)) {
-    try {
-      new URL(to.replace(/:([A-Za-z]\w*)/g, "x"));
-      return null;
-    } catch {
-      return `The destination ${to} is not a valid URL.`;
-    }
-  }
-  return `The destination must be a path starting with / or an absolute http(s) URL; got ${to}.`;
+/** Checks and normalizes a destination: a path from the site's root (`//host/…` included) or an https URL. */
+function destinationOf(to: string): { url: string } | { problem: string } {
+  if (hasControlCharacter(to)) return { problem: "The destination contains a control character." };
+  const normalized = normalizeUrl(to, { allowHost: true, allowPort: true, search: true, hash: true });
+  if ("url" in normalized) return normalized;
+  return { problem: `The destination must be a path starting with / or an https:// URL; got ${to}.` };
 }
 
 /**
@@ -60,31 +51,26 @@ export function parseRedirects(text: string, limits: RulesLimits = PAGES_LIMITS)
       report(lineNumber, `The line is longer than ${limits.maxRedirectLineLength} characters.`);
       continue;
     }
-    const tokens = line.split(/\s+/);
+    // Pages drops an inline comment (whitespace, then `#` to the end); `/a /b#c` keeps its fragment.
+    const tokens = line.replace(/\s+#.*$/, "").split(/\s+/);
     if (tokens.length < 2 || tokens.length > 3) {
       report(lineNumber, `Expected "source destination [status]"; got ${tokens.length} fields.`);
       continue;
     }
-    const [rawFrom = "", to = "", rawStatus = "302"] = tokens;
-    if (!rawFrom.startsWith("/") || rawFrom.startsWith("//")) {
-      report(lineNumber, `The source must be a path starting with /; got ${rawFrom}.`);
+    const [rawFrom = "", rawTo = "", rawStatus = "302"] = tokens;
+    // As on Pages, a source without its leading slash gets one; an absolute URL is refused.
+    const source = normalizeUrl(rawFrom, { allowHost: false, allowPort: false });
+    if ("problem" in source) {
+      report(lineNumber, `The source must be a path; got ${rawFrom}.`);
       continue;
     }
-    const from = normalizePath(rawFrom);
-    if (from === null) {
-      report(lineNumber, `The source ${rawFrom} is not a valid path.`);
-      continue;
-    }
-    const patternProblem = checkPattern(from);
-    if (patternProblem) {
-      report(lineNumber, patternProblem);
-      continue;
-    }
+    const from = source.url;
     if (staticAllowed && !isDynamic(from)) {
       if (staticCount >= limits.maxStaticRedirects) {
         report(lineNumber, `Only ${limits.maxStaticRedirects} static redirects are allowed; line skipped.`);
         continue;
       }
+      staticCount++;
     } else {
       staticAllowed = false;
       if (dynamicCount >= limits.maxDynamicRedirects) {
@@ -95,25 +81,23 @@ export function parseRedirects(text: string, limits: RulesLimits = PAGES_LIMITS)
         );
         break;
       }
+      dynamicCount++;
     }
-    const destinationProblem = checkDestination(to);
-    if (destinationProblem) {
-      report(lineNumber, destinationProblem);
+    const destination = destinationOf(rawTo);
+    if ("problem" in destination) {
+      report(lineNumber, destination.problem);
       continue;
     }
+    const to = destination.url;
     const status = statusOf(rawStatus);
     if (status === null) {
       report(lineNumber, `Unknown status ${rawStatus}: use 200, 301, 302 (default), 303, 307 or 308.`);
       continue;
     }
-    const absolute = ABSOLUTE.test(to);
-    if (status === 200 && absolute) {
-      report(lineNumber, `A 200 rewrite can only point to a path of this site; got ${to}.`);
-      continue;
-    }
+    const absolute = to.startsWith("https://");
     // Pages refuses `/* /index.html` (any status): it fights the redirect that strips `/index.html`.
     // Single-page apps need no rule: with no 404.html the router already serves /index.html.
-    if (!absolute && /\/\*?$/.test(from) && /\/index(\.html)?$/.test(to.replace(/[?#].*$/, ""))) {
+    if (!absolute && (from.endsWith("/*") || from.endsWith("/")) && /\/index(.html)?$/.test(to)) {
       report(
         lineNumber,
         `This rule would loop (${from} → ${to}) and is ignored, as on Cloudflare Pages; a site without 404.html is served as a single-page app already.`,
@@ -124,9 +108,14 @@ export function parseRedirects(text: string, limits: RulesLimits = PAGES_LIMITS)
       report(lineNumber, `A rule for ${from} already exists above; the first one wins.`);
       continue;
     }
+    // Marked before the check below, as Pages does: a refused rewrite still shadows later rules for its source.
     seen.add(from);
-    if (staticAllowed && !isDynamic(from)) staticCount++;
-    else dynamicCount++;
+    if (status === 200 && absolute) {
+      report(lineNumber, `A 200 rewrite can only point to a path of this site; got ${to}.`);
+      continue;
+    }
+    const patternProblem = checkPattern(from);
+    if (patternProblem) report(lineNumber, patternProblem);
     rules.push({ from, to, status, line: lineNumber });
   }
   return { rules, problems };

@@ -77,6 +77,29 @@ describe("parseHeaders: Pages' documented forms", () => {
   });
 });
 
+describe("parseHeaders: Pages' own reading", () => {
+  it("removes a header only with `! Name`; `!Name` is an invalid line", () => {
+    const parsed = parseHeaders("/a\n  ! X-One\n  !X-Two\n  X-Three: 3");
+    expect(parsed.rules[0]).toMatchObject({ unset: ["x-one"], set: [{ name: "x-three", value: "3" }] });
+    expect(parsed.problems).toEqual([
+      { file: "_headers", line: 3, message: expect.stringMatching(/Name: value/) },
+    ]);
+  });
+
+  it("lets a later block for the same pattern replace the earlier one, in its place", () => {
+    const parsed = parseHeaders("/*\n  X-A: 1\n/b\n  X-B: 2\n/*\n  X-C: 3");
+    expect(parsed.rules.map((r) => [r.pattern, r.set.map((h) => h.name)])).toEqual([
+      ["/*", ["x-c"]],
+      ["/b", ["x-b"]],
+    ]);
+    expect(parsed.problems[0]?.message).toMatch(/replaces the one for \/\* at line 1/);
+  });
+
+  it("reads `//path` as a path, as Pages does", () => {
+    expect(parseHeaders("//a\n  X-A: 1").rules[0]?.pattern).toBe("//a");
+  });
+});
+
 describe("parseHeaders: problems", () => {
   it.each([
     ["  X-A: b", /URL pattern/],

@@ -27,13 +27,14 @@ describe("redirect matching", () => {
   );
 
   it.each([
-    ["/dyn/exact", "/static-wins", 301],
+    // Below the first dynamic rule, a static rule no longer wins: rules are tried in file order, as on Pages.
+    ["/dyn/exact", "/from-splat/exact", 301],
     ["/dyn/a/b/c", "/from-splat/a/b/c", 301],
     ["/dyn/", "/from-splat/", 301],
     ["/news/2024/01/02/hello", "/blog/2024/01/02/hello", 302],
     ["/blog/a/b", "https://blog.example/a/b", 302],
     ["/files/report.pdf", "/docs/report.pdf", 308],
-    ["/first/second", "/two", 302],
+    ["/first/second", "/one", 302],
     ["/first/other", "/one", 302],
     ["/caf%C3%A9", "/coffee", 302],
     ["/fr/about", "/about?lang=fr", 302],
@@ -51,6 +52,20 @@ describe("redirect matching", () => {
   it("lets the first dynamic rule win among dynamic rules", () => {
     const r = redirects("/a/* /first\n/a/:x /second");
     expect(r.redirect("/a/b")?.to).toBe("/first");
+  });
+
+  it("substitutes placeholders as Pages does: each in pattern order, wherever its name appears", () => {
+    const r = redirects(
+      "/r/:b/:a /q/:a/:b\n/p/:ab/:a /x/:a/:ab\n/s/* /t/:splat\n/h/:id https://x.example/:id?id=:id",
+    );
+    expect(r.redirect("/r/1/2")?.to).toBe("/q/2/1");
+    // `ab` comes first, so `:ab` is replaced before `:a` can eat its start.
+    expect(r.redirect("/p/1/2")?.to).toBe("/x/2/1");
+    // A splat starting with a slash leaves `//` in the destination, as on Pages.
+    expect(r.redirect("/s//evil")?.to).toBe("/t//evil");
+    expect(r.redirect("/h/7")?.to).toBe("https://x.example/7?id=7");
+    // `:a` first rewrites `:ab` too: Pages' regular expression then has two `a` groups and never matches.
+    expect(redirects("/p/:a/:ab /x").redirect("/p/1/2")).toBeNull();
   });
 });
 

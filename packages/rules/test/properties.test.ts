@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseHeaders } from "../src/headers.ts";
 import { applyHeaderMatches, compileRules, redirectLocation } from "../src/match.ts";
+import { checkPattern } from "../src/pattern.ts";
 import { parseRedirects } from "../src/redirects.ts";
 import { parseRulesJson } from "../src/rules-file.ts";
 import type { RulesLimits } from "../src/types.ts";
@@ -59,10 +60,12 @@ describe("parsers never throw and always respect the limits", () => {
         const compiled = compileRules({ version: 1, redirects: parsed.rules, headers: [] });
         for (const rule of parsed.rules) {
           expect(rule.from.startsWith("/")).toBe(true);
+          expect(() => redirectLocation(rule.to, new URL("https://s.example/p?q=1"))).not.toThrow();
+          // A pattern whose groups collide is kept (as on Pages) and reported; it matches nothing.
+          if (checkPattern(rule.from) !== null) continue;
           // Every rule's own source path matches something (itself or an earlier rule).
           const sample = rule.from.replace("*", "x").replace(/:[A-Za-z]\w*/g, "v");
           expect(compiled.redirect(sample)).not.toBeNull();
-          expect(() => redirectLocation(rule.to, new URL("https://s.example/p?q=1"))).not.toThrow();
         }
       }),
       { numRuns: 500 },

@@ -9,7 +9,7 @@ describe("parseRedirects: valid lines (Pages' documented forms)", () => {
     ["/home301 / 301", { from: "/home301", to: "/", status: 301 }],
     ["/home302 / 302", { from: "/home302", to: "/", status: 302 }],
     ["/querystrings /?query=string 301", { from: "/querystrings", to: "/?query=string", status: 301 }],
-    ["/twitch https://twitch.tv", { from: "/twitch", to: "https://twitch.tv", status: 302 }],
+    ["/twitch https://twitch.tv", { from: "/twitch", to: "https://twitch.tv/", status: 302 }],
     ["/trailing /trailing/ 301", { from: "/trailing", to: "/trailing/", status: 301 }],
     ["/notrailing/ /nottrailing 301", { from: "/notrailing/", to: "/nottrailing", status: 301 }],
     ["/page/ /page2/#fragment 301", { from: "/page/", to: "/page2/#fragment", status: 301 }],
@@ -25,6 +25,17 @@ describe("parseRedirects: valid lines (Pages' documented forms)", () => {
     ["/café /coffee", { from: "/caf%C3%A9", to: "/coffee", status: 302 }],
     ["/a/../b /c", { from: "/b", to: "/c", status: 302 }],
     ["/source#frag /dest", { from: "/source", to: "/dest", status: 302 }],
+    // What Pages also accepts: an inline comment, a source without its slash, protocol-relative targets.
+    ["/a /b 301 # moved", { from: "/a", to: "/b", status: 301 }],
+    ["/a /b\t#note", { from: "/a", to: "/b", status: 302 }],
+    ["/a /b#frag", { from: "/a", to: "/b#frag", status: 302 }],
+    ["a /b", { from: "/a", to: "/b", status: 302 }],
+    ["//a /b", { from: "//a", to: "/b", status: 302 }],
+    ["/a //evil.example/x", { from: "/a", to: "//evil.example/x", status: 302 }],
+    ["/a /../b/./c", { from: "/a", to: "/b/c", status: 302 }],
+    ["/a /café?x=é", { from: "/a", to: "/caf%C3%A9?x=%C3%A9", status: 302 }],
+    ["/a /b 301.0", { from: "/a", to: "/b", status: 301 }],
+    ["/* /index.html?x 200", { from: "/*", to: "/index.html?x", status: 200 }],
   ])("%j", (line, rule) => {
     const parsed = one(line);
     expect(parsed.problems).toEqual([]);
@@ -49,24 +60,37 @@ describe("parseRedirects: invalid lines are reported with their line number", ()
     ["/a /b 404", /Unknown status 404/],
     ["/a /b abc", /Unknown status abc/],
     ["https://example.com/a /b", /source must be a path/],
-    ["a /b", /source must be a path/],
-    ["//a /b", /source must be a path/],
     ["/a b", /destination must be a path/],
-    ["/a //evil.example", /destination must be a path/],
+    ["/a http://example.com/x", /destination must be a path/],
     ["/a ftp://x", /destination must be a path/],
+    ["/a /b 418#glued", /Unknown status 418#glued/],
     ["/a https://example.com 200", /200 rewrite can only point to a path/],
     ["/* /index.html 200", /loop/],
     ["/* /index 301", /loop/],
     ["/blog/ /blog/index.html", /loop/],
-    ["/a/*/b/* /c", /one splat/],
-    ["/:id/:id /c", /more than once/],
-    ["/*/:splat /c", /more than once/],
   ])("%j", (line, message) => {
     const parsed = parseRedirects(`# first\n${line}`);
     expect(parsed.rules).toEqual([]);
     expect(parsed.problems).toHaveLength(1);
     expect(parsed.problems[0]).toMatchObject({ file: "_redirects", line: 2 });
     expect(parsed.problems[0]?.message).toMatch(message);
+  });
+
+  it.each([
+    ["/a/*/b/* /c", /one splat/],
+    ["/:id/:id /c", /repeat a name/],
+    ["/*/:splat /c", /repeat a name/],
+    ["/q/:a/:ab /c", /repeat a name/],
+  ])("keeps but reports %j, which Pages accepts and never matches", (line, message) => {
+    const parsed = parseRedirects(line);
+    expect(parsed.rules).toHaveLength(1);
+    expect(parsed.problems[0]?.message).toMatch(message);
+  });
+
+  it("lets a refused 200 rewrite shadow a later rule for the same source, as Pages does", () => {
+    const parsed = parseRedirects("/a https://example.com/ 200\n/a /b 301");
+    expect(parsed.rules).toEqual([]);
+    expect(parsed.problems.map((p) => p.line)).toEqual([1, 2]);
   });
 
   it("keeps the first rule for a source and reports the duplicate", () => {
