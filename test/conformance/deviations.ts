@@ -71,16 +71,6 @@ export const DEVIATIONS: readonly Deviation[] = [
       c.difference.miaobu === `${c.difference.pages}; charset=utf-8`,
   },
   {
-    name: "path-empty-segments",
-    kind: "to-fix",
-    reason:
-      "Pages finds `/dir//index.html` for `/dir%2F/` (the decoded path's empty segments collapse); Miaobu looks up the decoded path as it is. Seen with pages dev, which looks files up on disk: check against production before fixing",
-    matches: (c) => {
-      const path = c.request.path.replace(/\?.*$/, "");
-      return /\/\/|%2f\/|\/%2f/i.test(path) && c.pages.status === 200 && c.miaobu.status === 404;
-    },
-  },
-  {
     name: "method-not-allowed-shape",
     kind: "to-fix",
     reason:
@@ -122,6 +112,14 @@ export const DEVIATIONS: readonly Deviation[] = [
     reason:
       "Pages' 304 carries only its default headers and `_headers` (no ETag, Cache-Control, Content-Type or nosniff)",
     matches: (c) => both(c, (s) => s === 304),
+  },
+  {
+    name: "path-empty-segments",
+    kind: "to-fix",
+    reason:
+      "Pages finds `/dir//index.html` for `/dir%2F/` or `/dir//` (the decoded path's empty segments collapse); Miaobu looks up the decoded path as it is. Seen with pages dev, which looks files up on disk: check against production before fixing",
+    // Last, so other classes claim what they explain; a missed file falls to a 404 page or the SPA index.
+    matches: (c) => /\/\/|%2f\/|\/%2f/i.test(c.request.path.replace(/\?.*$/, "")),
   },
 ];
 
