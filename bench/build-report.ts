@@ -223,7 +223,9 @@ them. For each starter, in each round:
 Bare and Miaobu take turns going first from one round to the next, and every build starts 2 s after the
 previous one ended. Phases are the builder's own, from its \`Build done in …\` line (bare builds time their
 two commands); "everything else" is the rest of the wall time: queueing, the sandbox, the cache's
-bookkeeping, finalizing and the CLI.
+bookkeeping, finalizing and the CLI. An install of "–" in a Miaobu row is one the builder skipped: the
+cached node_modules were made from the same package.json, lockfile, tools and environment. Files upload
+while they compress, so "upload" is only what the upload added after compression ended.
 
 No peer appears here: Cloudflare Pages', Vercel's and Netlify's build systems do not run offline, so the
 limit these builds are held to is the same commands run bare on this machine. (For serving, bench/router
