@@ -121,6 +121,13 @@ describe("logs", () => {
     expect(api.sockets).toEqual([]);
   });
 
+  it("--follow ends for every final status, `deleted` (retention) included", async () => {
+    const build = api.addBuild([["x"]], "deleted");
+    const res = await runCli(["logs", build.id, "--follow"], { env: env({ MIAOBU_LOG_TRANSPORT: "poll" }) });
+    expect(res.stdout).toBe("x\n");
+    expect(res.code).toBe(1);
+  });
+
   it("prints the whole stored log of a finished build", async () => {
     const build = api.addBuild([["done"]], "ready", "ready");
     build.revealed = 1;

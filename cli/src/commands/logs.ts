@@ -1,9 +1,10 @@
+import { FINAL_STATUSES } from "@miaobu/shared/statuses";
 import type { ApiClient } from "../api";
 import type { Command, CommandContext } from "../command";
 import { CliError, EXIT_ERROR, EXIT_OK } from "../errors";
 
 /** Statuses a deployment never leaves. */
-const FINAL = new Set(["ready", "failed", "canceled", "superseded"]);
+const FINAL: ReadonlySet<string> = new Set(FINAL_STATUSES);
 
 const POLL_MS = 1000;
 const MAX_RECONNECTS = 8;

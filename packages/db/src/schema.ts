@@ -1,19 +1,7 @@
+import { DEPLOYMENT_STATUSES, type DeploymentStatus } from "@miaobu/shared/statuses";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-export const DEPLOYMENT_STATUSES = [
-  "uploading",
-  "queued",
-  "cloning",
-  "installing",
-  "building",
-  "ready",
-  "failed",
-  "canceled",
-  "superseded",
-  /** Removed by the retention policy (docs/retention.md): its files are gone, its own URL answers 410. */
-  "deleted",
-] as const;
-export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+export { DEPLOYMENT_STATUSES, type DeploymentStatus };
 
 export const ENVIRONMENTS = ["production", "preview"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];

@@ -7,3 +7,4 @@ export * from "./mime.ts";
 export * from "./password.ts";
 export * from "./paths.ts";
 export * from "./route-change.ts";
+export * from "./statuses.ts";

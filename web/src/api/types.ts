@@ -40,26 +40,9 @@ export interface Project {
   updatedAt: string;
 }
 
-export type DeploymentStatus =
-  | "uploading"
-  | "queued"
-  | "cloning"
-  | "installing"
-  | "building"
-  | "ready"
-  | "failed"
-  | "canceled"
-  | "superseded"
-  /** Removed by the project's retention policy: its files are gone and its URL answers 410. */
-  | "deleted";
+import type { DeploymentStatus } from "@miaobu/shared/statuses";
 
-export const FINAL_STATUSES: readonly DeploymentStatus[] = [
-  "ready",
-  "failed",
-  "canceled",
-  "superseded",
-  "deleted",
-];
+export { type DeploymentStatus, isFinalStatus } from "@miaobu/shared/statuses";
 
 export interface Phase {
   name: string;

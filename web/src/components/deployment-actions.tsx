@@ -1,6 +1,6 @@
 import { useLocation } from "preact-iso";
 import { api, seg } from "../api/client.ts";
-import { type Deployment, FINAL_STATUSES, type Project } from "../api/types.ts";
+import { type Deployment, isFinalStatus, type Project } from "../api/types.ts";
 import { useAction } from "../lib/hooks.ts";
 import { ErrorMessage } from "./error-message.tsx";
 import { BusyButton } from "./ui.tsx";
@@ -45,7 +45,7 @@ export function DeploymentActions({
     route(`/projects/${p}/deployments/${seg(deployment.id)}`);
   });
 
-  const final = FINAL_STATUSES.includes(d.status);
+  const final = isFinalStatus(d.status);
   const older = production && production.id !== d.id && d.createdAt < production.createdAt;
   const error = promote.error ?? rollback.error ?? cancel.error ?? redeploy.error;
   return (

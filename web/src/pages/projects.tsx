@@ -1,5 +1,5 @@
 import { api, seg } from "../api/client.ts";
-import { type Deployment, FINAL_STATUSES, type Project } from "../api/types.ts";
+import { type Deployment, isFinalStatus, type Project } from "../api/types.ts";
 import { ErrorMessage } from "../components/error-message.tsx";
 import { BusyButton, Loading, StatusBadge, useTitle } from "../components/ui.tsx";
 import { ago, firstLine, hostOf, when } from "../lib/format.ts";
@@ -21,11 +21,7 @@ function LastDeployment({ project }: { project: Project }) {
     project.id,
   );
   const d = latest.data;
-  useInterval(
-    () => void latest.reload(),
-    4000,
-    d !== undefined && d !== null && !FINAL_STATUSES.includes(d.status),
-  );
+  useInterval(() => void latest.reload(), 4000, d !== undefined && d !== null && !isFinalStatus(d.status));
   if (latest.error) return <span class="muted">Could not load deployments: {latest.error.message}</span>;
   if (d === undefined) return <span class="muted">…</span>;
   if (d === null) return <span class="muted">No deployments yet</span>;

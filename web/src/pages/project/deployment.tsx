@@ -1,6 +1,6 @@
 import { useRoute } from "preact-iso";
 import { api, seg } from "../../api/client.ts";
-import { type Deployment, FINAL_STATUSES, type Project } from "../../api/types.ts";
+import { type Deployment, isFinalStatus, type Project } from "../../api/types.ts";
 import { DeploymentActions } from "../../components/deployment-actions.tsx";
 import { deploymentDuration, sourceLabel } from "../../components/deployment-list.tsx";
 import { ErrorMessage } from "../../components/error-message.tsx";
@@ -27,7 +27,7 @@ function Detail({ project, id, reloadProject }: { project: Project; id: string; 
     id,
   );
   const d = res.data;
-  const final = d ? FINAL_STATUSES.includes(d.status) : false;
+  const final = d ? isFinalStatus(d.status) : false;
   // The log stream says when the build ends; polling keeps the status and phases current meanwhile.
   useInterval(() => void res.reload(), 2000, d !== undefined && !final);
   if (!d) {

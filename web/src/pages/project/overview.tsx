@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import { api, seg } from "../../api/client.ts";
-import { type Deployment, FINAL_STATUSES, type Project } from "../../api/types.ts";
+import { type Deployment, isFinalStatus, type Project } from "../../api/types.ts";
 import { DeploymentList } from "../../components/deployment-list.tsx";
 import { ErrorMessage } from "../../components/error-message.tsx";
 import { ProjectFrame, useProject } from "../../components/project-frame.tsx";
@@ -33,7 +33,7 @@ function Deployments({ project, reloadProject }: { project: Project; reloadProje
     });
   });
   const deployments = list.data?.deployments ?? [];
-  const busy = deployments.some((d) => !FINAL_STATUSES.includes(d.status));
+  const busy = deployments.some((d) => !isFinalStatus(d.status));
   useInterval(() => void list.reload(), busy ? 2000 : 10_000);
   const production = deployments.find((d) => d.isProduction) ?? null;
   const changed = () => {

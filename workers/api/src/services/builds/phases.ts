@@ -1,4 +1,7 @@
 import type { DeploymentStatus } from "@miaobu/db";
+import { FINAL_STATUSES, type FinalStatus, isFinalStatus } from "@miaobu/shared";
+
+export { FINAL_STATUSES, type FinalStatus };
 
 /** One step of a build with its time; `endedAt` is null while it runs. */
 export interface Phase {
@@ -7,17 +10,13 @@ export interface Phase {
   endedAt: number | null;
 }
 
-/** Statuses a deployment never leaves; its callback token stops working in them. */
-export const FINAL_STATUSES = ["ready", "failed", "canceled", "superseded", "deleted"] as const;
-export type FinalStatus = (typeof FINAL_STATUSES)[number];
-
 /** Statuses the builder reports while it works, in the order they happen. */
 export const RUNNING_STATUSES = ["cloning", "installing", "building", "uploading"] as const;
 export type RunningStatus = (typeof RUNNING_STATUSES)[number];
 
 /** Whether a status is final. */
 export function isFinal(status: DeploymentStatus): status is FinalStatus {
-  return (FINAL_STATUSES as readonly string[]).includes(status);
+  return isFinalStatus(status);
 }
 
 const ORDER: Partial<Record<DeploymentStatus, number>> = {
