@@ -9,10 +9,11 @@ import { STORAGE_VARIABLES } from "@miaobu/storage/config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GitServer } from "../../containers/builder/test/harness.ts";
 import { SECRET_FILES } from "../../scripts/secrets.ts";
+import { isNumberNpmLock } from "../support/npm-locks.ts";
 import { expectSiteBody, loginAdmin, startTestPlatform, type TestPlatform } from "../support/platform.ts";
-import { createProject, deployedResult, describeBuild, StartedBuilds } from "./hostile/builds.ts";
+import { deployedResult, describeBuild, StartedBuilds } from "./hostile/builds.ts";
 import { nonce, rootOnlyFolder, startSentinel } from "./hostile/host.ts";
-import { attackRepo, type CommitSpec, commitRepo, packageJson, plainSite } from "./hostile/repos.ts";
+import { attackRepo, packageJson, plainSite } from "./hostile/repos.ts";
 
 const asRoot = process.getuid?.() === 0;
 let t: TestPlatform;
@@ -249,23 +250,4 @@ describe.skipIf(!asRoot)(
 );
 
 /** The lockfile of a project depending on is-number@7.0.0 exactly, as npm 7+ writes it. */
-const IS_NUMBER_LOCK = `${JSON.stringify(
-  {
-    name: "hostile-npm-install",
-    version: "1.0.0",
-    lockfileVersion: 3,
-    requires: true,
-    packages: {
-      "": { name: "hostile-npm-install", version: "1.0.0", dependencies: { "is-number": "7.0.0" } },
-      "node_modules/is-number": {
-        version: "7.0.0",
-        resolved: "https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz",
-        integrity:
-          "sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng==",
-        engines: { node: ">=0.12.0" },
-      },
-    },
-  },
-  null,
-  2,
-)}\n`;
+const IS_NUMBER_LOCK = isNumberNpmLock("hostile-npm-install", "1.0.0");

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isNumberNpmLock } from "../../../test/support/npm-locks.ts";
 import type { RunningBuilder } from "../src/index.ts";
 import { isMounted, keptMount } from "../src/sandbox/mounts.ts";
 import { FakeApi } from "./fake-api.ts";
@@ -144,21 +145,7 @@ describe("npm without a lockfile", () => {
   });
 });
 
-const NPM_LOCK = JSON.stringify({
-  name: "npm-lock-site",
-  lockfileVersion: 3,
-  requires: true,
-  packages: {
-    "": { name: "npm-lock-site", dependencies: { "is-number": "7.0.0" } },
-    "node_modules/is-number": {
-      version: "7.0.0",
-      resolved: "https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz",
-      integrity:
-        "sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng==",
-      engines: { node: ">=0.12.0" },
-    },
-  },
-});
+const NPM_LOCK = isNumberNpmLock("npm-lock-site");
 
 describe("skipping the install", () => {
   it("only when package.json, the lockfile, the tools and the environment are the cached install's", async () => {
