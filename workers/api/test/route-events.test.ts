@@ -86,6 +86,16 @@ describe("route changes reach the router", () => {
     expect(String(error.mock.calls[0]?.[0])).toContain("not announced");
     error.mockRestore();
   });
+
+  it("a router that never answers holds the write's answer no longer than the bound", async () => {
+    const { project } = await site();
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const hung = { changed: () => new Promise<void>(() => {}) };
+    const announce = await watchRoutes({ db: drizzle(env.DB), routeEvents: hung }, project.id, 20);
+    await expect(announce()).resolves.toBeUndefined();
+    expect(String(error.mock.calls[0]?.[0])).toContain("did not answer within 20 ms");
+    error.mockRestore();
+  });
 });
 
 describe("purge by tag", () => {

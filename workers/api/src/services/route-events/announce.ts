@@ -4,6 +4,21 @@ import { eq } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import { chunk } from "../../lib/batch.ts";
 
+/** The API answers a write after at most this long waiting for the router to hear of it. */
+const ANNOUNCE_TIMEOUT_MS = 2_000;
+
+async function withTimeout(work: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the router did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function hostnamesOf(db: Deps["db"], projectId: string): Promise<string[]> {
   const rows = await db
     .select({ hostname: routes.hostname })
@@ -32,6 +47,8 @@ function logFailure(projectId: string, error: unknown): void {
 export async function watchRoutes(
   deps: Pick<Deps, "db" | "routeEvents">,
   projectId: string,
+  /** How long the write's answer waits for the router; a hung one is logged like a failed one. */
+  timeoutMs = ANNOUNCE_TIMEOUT_MS,
 ): Promise<() => Promise<void>> {
   const events = deps.routeEvents;
   if (!events) return async () => {};
@@ -48,9 +65,12 @@ export async function watchRoutes(
       const parts = hostnames.length > 0 ? chunk(hostnames, ROUTE_CHANGE_MAX_HOSTNAMES) : [[]];
       for (const part of parts) {
         const inPart = new Set(part);
-        await events.changed(
-          { projectId, hostnames: part },
-          added.filter((hostname) => inPart.has(hostname)),
+        await withTimeout(
+          events.changed(
+            { projectId, hostnames: part },
+            added.filter((hostname) => inPart.has(hostname)),
+          ),
+          timeoutMs,
         );
       }
     } catch (error) {
