@@ -8,6 +8,8 @@ export const EXCLUDED_HEADERS: Readonly<Record<string, string>> = {
   date: "the clock of each server",
   server: "names the platform (Cloudflare sets it at its edge, not in the asset server)",
   "cf-ray": "Cloudflare's request id, added at its edge",
+  "cf-cache-status":
+    "whether Cloudflare's cache had the file (Workers' asset server sets it from its KV read)",
   "report-to": "Cloudflare's network error logging, added at its edge",
   nel: "Cloudflare's network error logging, added at its edge",
   connection: "hop-by-hop framing of this TCP connection",

@@ -1,11 +1,15 @@
 // The system under test: the local platform (API, router, storage in workerd), each site deployed by
 // the real CLI into a project of its own and requested through the router by the project's hostname.
 import { loginAdmin, runCli, startTestPlatform, type TestPlatform, writeSite } from "../support/platform.ts";
+import type { WorkersSettings } from "./workers-dev.ts";
 
 export interface Miaobu {
   routerPort: number;
-  /** Deploys `dir` as production of a new project; resolves to the project's hostname. */
-  deploy(project: string, dir: string): Promise<string>;
+  /**
+   * Deploys `dir` as production of a new project, served with `settings` (`miaobu projects update
+   * --html-handling … --not-found-handling …`) or the defaults; resolves to the project's hostname.
+   */
+  deploy(project: string, dir: string, settings?: WorkersSettings): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -27,8 +31,19 @@ export async function startMiaobu(): Promise<Miaobu> {
   }
   return {
     routerPort: t.routerPort,
-    async deploy(project, dir) {
+    async deploy(project, dir, settings) {
       await cli(t, ["projects", "create", project, "--json"]);
+      if (settings)
+        await cli(t, [
+          "projects",
+          "update",
+          project,
+          "--html-handling",
+          settings.htmlHandling,
+          "--not-found-handling",
+          settings.notFoundHandling,
+          "--json",
+        ]);
       await cli(t, ["deploy", dir, "--project", project, "--json"]);
       return `${project}.localhost`;
     },

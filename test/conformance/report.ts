@@ -1,7 +1,7 @@
 // Turns a run's exchanges into agreement figures, a table of differences by class, and readable
 // reproductions of the differences no known deviation explains.
 import type { Difference } from "./compare.ts";
-import { type Deviation, explain } from "./deviations.ts";
+import { type Deviation, type DifferenceContext, explain as explainPages } from "./deviations.ts";
 import type { Exchange, SiteResult } from "./run.ts";
 
 export interface Finding {
@@ -27,8 +27,11 @@ export interface Report {
   unexplained: Finding[];
 }
 
-/** Classifies every difference of every exchange. */
-export function classify(results: SiteResult[]): Report {
+/** Classifies every difference of every exchange, by Pages' known deviations unless told otherwise. */
+export function classify(
+  results: SiteResult[],
+  explain: (context: DifferenceContext) => Deviation | null = explainPages,
+): Report {
   const report: Report = { total: 0, identical: 0, agreeing: 0, classes: [], unexplained: [] };
   const byName = new Map<string, ClassCount>();
   for (const site of results) {
@@ -72,7 +75,8 @@ function percent(part: number, total: number): string {
 export function describeFinding({ site, exchange, differences }: Finding): string {
   const lines: string[] = [];
   const { request } = exchange;
-  lines.push(`site ${site.index} (Host: ${site.host})`);
+  const settings = site.settings ? `, ${site.settings.htmlHandling} + ${site.settings.notFoundHandling}` : "";
+  lines.push(`site ${site.index} (Host: ${site.host}${settings})`);
   lines.push(
     `  files: ${Object.keys(site.site.files)
       .filter((f) => !f.startsWith("_"))
@@ -97,9 +101,13 @@ export function describeFinding({ site, exchange, differences }: Finding): strin
   lines.push(`  request: ${request.method} ${request.path}${extra.length ? `  (${extra.join("; ")})` : ""}`);
   const answer = (label: string, r: Exchange["pages"]) =>
     `  ${label}: ${r.status} ${JSON.stringify(r.headers)} body ${JSON.stringify(r.bodyPreview)}`;
-  lines.push(answer("pages ", exchange.pages), answer("miaobu", exchange.miaobu));
+  // For the Workers target the reference's answer is an assets-only Worker's.
+  const reference = site.settings ? "worker" : "pages ";
+  lines.push(answer(reference, exchange.pages), answer("miaobu", exchange.miaobu));
   for (const d of differences)
-    lines.push(`  ≠ ${d.field}: pages ${JSON.stringify(d.pages)}, miaobu ${JSON.stringify(d.miaobu)}`);
+    lines.push(
+      `  ≠ ${d.field}: ${reference.trim()} ${JSON.stringify(d.pages)}, miaobu ${JSON.stringify(d.miaobu)}`,
+    );
   return lines.join("\n");
 }
 

@@ -1,5 +1,6 @@
-// The differential run: each generated site is deployed to Miaobu and served by `wrangler pages dev`, every
-// request goes to both with the same Host, and the answers are compared.
+// The differential run: each generated site is deployed to Miaobu and served by the reference (`wrangler
+// pages dev`, or an assets-only Worker in `wrangler dev`: workers-target.ts), every request goes to both
+// with the same Host, and the answers are compared.
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -8,9 +9,12 @@ import { generateCases, type RequestSpec, type SiteCase } from "./generate.ts";
 import { send, type WireRequest, type WireResponse } from "./http.ts";
 import { type Miaobu, startMiaobu, writeSite } from "./miaobu.ts";
 import { startPagesDev } from "./pages-dev.ts";
+import type { WorkersSettings } from "./workers-dev.ts";
+import type { ReferenceServer } from "./wrangler-process.ts";
 
 export interface Exchange {
   request: RequestSpec;
+  /** The reference's answer (Pages', or the Worker's for the Workers target). */
   pages: WireResponse;
   miaobu: WireResponse;
   differences: Difference[];
@@ -20,8 +24,19 @@ export interface SiteResult {
   index: number;
   host: string;
   site: SiteCase["site"];
+  /** The project's serving settings and the reference's name, for the Workers target. */
+  settings?: WorkersSettings;
   exchanges: Exchange[];
 }
+
+/** What Miaobu is compared with: a reference server per site folder, and the project's settings to match. */
+export interface Target {
+  start(dir: string): Promise<ReferenceServer>;
+  /** Absent: the defaults, which serve as Pages does. */
+  settings?: WorkersSettings;
+}
+
+const PAGES: Target = { start: startPagesDev };
 
 export interface RunOptions {
   seed: number;
@@ -66,7 +81,13 @@ async function exchange(
   return { request: spec, pages, miaobu, differences: compare(pages, miaobu) };
 }
 
-async function runSite(miaobu: Miaobu, root: string, index: number, siteCase: SiteCase): Promise<SiteResult> {
+async function runSite(
+  miaobu: Miaobu,
+  root: string,
+  index: number,
+  siteCase: SiteCase,
+  target: Target,
+): Promise<SiteResult> {
   const project = `conformance-${index}`;
   // Both servers see this Host, so same-origin redirects and `https://{host}/*` rules compare as they are.
   const host = `${project}.localhost:${miaobu.routerPort}`;
@@ -74,38 +95,74 @@ async function runSite(miaobu: Miaobu, root: string, index: number, siteCase: Si
   for (const [name, text] of Object.entries(siteCase.site.files))
     files[name] = text.replaceAll("{host}", `${project}.localhost`);
   const dir = await writeSite(path.join(root, project), files);
-  await miaobu.deploy(project, dir);
-  const pages = await startPagesDev(dir);
+  await miaobu.deploy(project, dir, target.settings);
+  const reference = await target.start(dir);
   try {
     const exchanges: Exchange[] = [];
     for (const spec of siteCase.requests)
-      exchanges.push(await exchange(pages.port, miaobu.routerPort, host, spec));
-    return { index, host, site: { files }, exchanges };
+      exchanges.push(await exchange(reference.port, miaobu.routerPort, host, spec));
+    return {
+      index,
+      host,
+      site: { files },
+      ...(target.settings ? { settings: target.settings } : {}),
+      exchanges,
+    };
   } finally {
-    await pages.stop();
+    await reference.stop();
   }
+}
+
+/**
+ * Runs `cases` (numbered from `firstIndex`, which names their projects) against one target, `concurrency`
+ * sites at once; returns their results in order.
+ */
+export async function runSites(
+  miaobu: Miaobu,
+  root: string,
+  cases: SiteCase[],
+  target: Target,
+  options: { firstIndex?: number; concurrency?: number; log?: (line: string) => void } = {},
+): Promise<SiteResult[]> {
+  const log = options.log ?? (() => {});
+  const first = options.firstIndex ?? 0;
+  return inPool(cases, options.concurrency ?? 2, async (siteCase, index) => {
+    const result = await runSite(miaobu, root, first + index, siteCase, target);
+    log(`site ${index + 1}/${cases.length} done`);
+    return result;
+  });
+}
+
+/** `run` for every item, at most `concurrency` at once; the results in the items' order. */
+export async function inPool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  run: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await run(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  return results;
 }
 
 /** Generates `sites` sites from `seed` and returns every exchange, in site order. */
 export async function runConformance(options: RunOptions): Promise<SiteResult[]> {
-  const log = options.log ?? (() => {});
   const cases = generateCases(options.seed, options.sites, options.requestsPerSite);
+  return withMiaobu((miaobu, root) => runSites(miaobu, root, cases, PAGES, options));
+}
+
+/** Starts the platform and a scratch folder for sites, runs `body`, and removes both. */
+export async function withMiaobu<T>(body: (miaobu: Miaobu, root: string) => Promise<T>): Promise<T> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "miaobu-conformance-"));
   const miaobu = await startMiaobu();
   try {
-    const results: SiteResult[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < cases.length) {
-        const index = next++;
-        const siteCase = cases[index];
-        if (!siteCase) break;
-        results.push(await runSite(miaobu, root, index, siteCase));
-        log(`site ${index + 1}/${cases.length} done`);
-      }
-    };
-    await Promise.all(Array.from({ length: options.concurrency ?? 2 }, worker));
-    return results.sort((a, b) => a.index - b.index);
+    return await body(miaobu, root);
   } finally {
     await miaobu.stop();
     await fs.rm(root, { recursive: true, force: true });
