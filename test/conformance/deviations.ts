@@ -22,10 +22,7 @@ export interface Deviation {
   matches(context: DifferenceContext): boolean;
 }
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const header = (d: Difference) => (d.field.startsWith("header:") ? d.field.slice("header:".length) : null);
-const both = (c: DifferenceContext, test: (status: number) => boolean) =>
-  test(c.pages.status) && test(c.miaobu.status);
 
 export const DEVIATIONS: readonly Deviation[] = [
   {
@@ -59,67 +56,6 @@ export const DEVIATIONS: readonly Deviation[] = [
       (c.request.conditional === "etag-list" || c.request.conditional === "star") &&
       c.pages.status === 200 &&
       c.miaobu.status === 304,
-  },
-  {
-    name: "content-type-charset",
-    kind: "to-fix",
-    reason:
-      "Pages adds `; charset=utf-8` to text/* types only; Miaobu also to application/xml, JSON and others",
-    matches: (c) =>
-      c.difference.field === "header:content-type" &&
-      c.difference.pages !== null &&
-      c.difference.miaobu === `${c.difference.pages}; charset=utf-8`,
-  },
-  {
-    name: "method-not-allowed-shape",
-    kind: "to-fix",
-    reason:
-      "Pages answers other methods with an empty 405 carrying its default headers and the `_headers` rules; Miaobu's 405 is text with Allow and no-store, without `_headers`",
-    matches: (c) => both(c, (s) => s === 405),
-  },
-  {
-    name: "methods-follow-redirects",
-    kind: "to-fix",
-    reason:
-      "Pages applies `_redirects` redirects whatever the method, before refusing it; Miaobu refuses first",
-    matches: (c) => REDIRECTS.has(c.pages.status) && c.miaobu.status === 405,
-  },
-  {
-    name: "not-found-shape",
-    kind: "to-fix",
-    reason:
-      "Pages' 404s (a 404.html or none) drop any Cache-Control and send `no-store`; its plain 404 has no body and no Content-Type",
-    matches: (c) =>
-      both(c, (s) => s === 404) &&
-      (header(c.difference) === "cache-control" ||
-        (c.pages.bodyPreview === "" &&
-          ["body", "header:content-type", "header:x-content-type-options"].includes(c.difference.field))),
-  },
-  {
-    name: "redirect-shape",
-    kind: "to-fix",
-    reason:
-      "Pages' redirects carry no Cache-Control; `_redirects` ones have a `Redirecting to …` text body (so Content-Type and nosniff), its own 308s none",
-    matches: (c) =>
-      both(c, (s) => REDIRECTS.has(s)) &&
-      ["header:cache-control", "header:x-content-type-options", "header:content-type", "body"].includes(
-        c.difference.field,
-      ),
-  },
-  {
-    name: "not-modified-shape",
-    kind: "to-fix",
-    reason:
-      "Pages' 304 carries only its default headers and `_headers` (no ETag, Cache-Control, Content-Type or nosniff)",
-    matches: (c) => both(c, (s) => s === 304),
-  },
-  {
-    name: "path-empty-segments",
-    kind: "to-fix",
-    reason:
-      "Pages finds `/dir//index.html` for `/dir%2F/` or `/dir//` (the decoded path's empty segments collapse); Miaobu looks up the decoded path as it is. Seen with pages dev, which looks files up on disk: check against production before fixing",
-    // Last, so other classes claim what they explain; a missed file falls to a 404 page or the SPA index.
-    matches: (c) => /\/\/|%2f\/|\/%2f/i.test(c.request.path.replace(/\?.*$/, "")),
   },
 ];
 

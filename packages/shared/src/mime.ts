@@ -1,3 +1,5 @@
+// As Pages serves them: a charset only on text/* types (wrangler's asset server adds `; charset=utf-8` to
+// those alone; JSON and XML carry their own encoding rules).
 const TYPES: Record<string, string> = {
   html: "text/html; charset=utf-8",
   htm: "text/html; charset=utf-8",
@@ -5,12 +7,12 @@ const TYPES: Record<string, string> = {
   js: "text/javascript; charset=utf-8",
   mjs: "text/javascript; charset=utf-8",
   cjs: "text/javascript; charset=utf-8",
-  json: "application/json; charset=utf-8",
-  map: "application/json; charset=utf-8",
-  webmanifest: "application/manifest+json; charset=utf-8",
-  xml: "application/xml; charset=utf-8",
-  rss: "application/rss+xml; charset=utf-8",
-  atom: "application/atom+xml; charset=utf-8",
+  json: "application/json",
+  map: "application/json",
+  webmanifest: "application/manifest+json",
+  xml: "application/xml",
+  rss: "application/rss+xml",
+  atom: "application/atom+xml",
   txt: "text/plain; charset=utf-8",
   md: "text/markdown; charset=utf-8",
   csv: "text/csv; charset=utf-8",

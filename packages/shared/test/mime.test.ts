@@ -33,6 +33,12 @@ describe("wantsVariants: which files the builder pre-compresses", () => {
     expect(wantsVariants("a.js", 0)).toBe(false);
   });
 
+  it("gives a charset to text/* types only, as Pages does", () => {
+    expect(contentTypeFor("a.txt")).toBe("text/plain; charset=utf-8");
+    expect(contentTypeFor("feed.xml")).toBe("application/xml");
+    expect(contentTypeFor("data.json")).toBe("application/json");
+  });
+
   it("decides by the same type the manifest gives the file", () => {
     expect(contentTypeFor("Index.HTML")).toBe("text/html; charset=utf-8");
     expect(wantsVariants("Index.HTML", 1000)).toBe(true);

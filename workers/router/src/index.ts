@@ -6,11 +6,10 @@ import { ACME_CHALLENGE_PREFIX, acmeChallenge } from "./acme-challenge.ts";
 import { BlobCache, type BlobSources } from "./blobs.ts";
 import { normalizeConfiguration, type RouterConfiguration } from "./config.ts";
 import { deploymentGone } from "./gone.ts";
-import { LOGIN_PATH } from "./login-page.ts";
 import { ManifestCache } from "./manifest.ts";
 import { guardPreview, PreviewSessions } from "./preview-auth.ts";
 import { previewLimitsOf } from "./preview-limit.ts";
-import { resolveAsset } from "./resolve-asset.ts";
+import { isPagesFlavour, resolveAsset } from "./resolve-asset.ts";
 import { isPreview, type Route, skewFallback } from "./resolve-host.ts";
 import {
   badRequest,
@@ -89,17 +88,25 @@ interface Visit {
 
 async function serveSite(env: Env, state: RouterState, now: number, visit: Visit): Promise<Response> {
   const { request, url, route, site, sources } = visit;
-  // `_redirects` first: Pages follows a rule whether or not a file matches the path.
+  const pages = isPagesFlavour(route);
+  // `_redirects` first, whatever the method: Pages follows a rule whether or not a file matches the path.
   const rule = site.rules.redirect(url.pathname);
-  if (rule && rule.status !== 200) return redirectResponse(rule.status, redirectLocation(rule.to, url));
+  if (rule && rule.status !== 200) {
+    const location = redirectLocation(rule.to, url);
+    return redirectResponse(rule.status, location, pages && rule.status !== 308);
+  }
+  // Other methods get a rule's redirect or a 405, never a file: Pages refuses them right after the rules,
+  // Workers once it knows what would answer (nothing: 404).
+  const read = request.method === "GET" || request.method === "HEAD";
+  if (pages && !read) return methodNotAllowed();
   const pathname = rule ? new URL(rule.to, url).pathname : url.pathname;
-  const resolution = resolveAsset(pathname, site.manifest, route, { rewritten: rule !== null });
-  if (resolution.kind === "bad-request") return badRequest();
+  const resolution = resolveAsset(pathname, site.manifest, route);
+  if (!read) return resolution.kind === "not-found" ? notFound() : methodNotAllowed();
   if (resolution.kind === "redirect")
-    return redirectResponse(resolution.status, `${resolution.location}${url.search}`);
+    return redirectResponse(resolution.status, `${resolution.location}${url.search}`, false);
 
   const file = (asset: Parameters<typeof serveFile>[1]["asset"], status: 200 | 404) =>
-    serveFile(sources, { request, projectId: route.projectId, asset, status });
+    serveFile(sources, { request, projectId: route.projectId, asset, status, pages });
   if (resolution.kind === "file" && !resolution.notFound) return file(resolution.asset, 200);
 
   // Version skew: a file the previous deployment had (an old tab's chunk) is still served for a while.
@@ -107,7 +114,7 @@ async function serveSite(env: Env, state: RouterState, now: number, visit: Visit
   if (previousId) {
     const previous = await loadSite(storageOf(env), state.sites, route.projectId, previousId);
     const old = previous
-      ? resolveAsset(pathname, previous.manifest, route, { rewritten: true, notFoundHandling: false })
+      ? resolveAsset(pathname, previous.manifest, route, { redirects: false, notFoundHandling: false })
       : null;
     if (old?.kind === "file") return file(old.asset, 200);
   }
@@ -127,11 +134,9 @@ async function handle(
   options: RouterOptions,
 ): Promise<Response> {
   const url = new URL(request.url);
-  const loginPost = request.method === "POST" && url.pathname === LOGIN_PATH;
-  if (request.method !== "GET" && request.method !== "HEAD" && !loginPost) return methodNotAllowed();
-
   const host = normalizeHost(url.host);
-  if (!loginPost && url.pathname.startsWith(ACME_CHALLENGE_PREFIX)) {
+  const read = request.method === "GET" || request.method === "HEAD";
+  if (read && url.pathname.startsWith(ACME_CHALLENGE_PREFIX)) {
     const answer = await acmeChallenge(env.DB, host, url.pathname);
     if (answer) return answer;
   }
@@ -147,7 +152,6 @@ async function handle(
     const guard = await guardPreview(request, url, host, route.previewPasswordHash, state.sessions, limits);
     if (guard) return guard;
   }
-  if (loginPost) return methodNotAllowed();
 
   // Read with the route, so a deleted deployment answers 410 within the route cache's bound, even where
   // this isolate still holds its manifest.
@@ -158,7 +162,11 @@ async function handle(
     console.warn(`router: no manifest for deployment ${route.deploymentId} of ${route.projectId}`);
     return platformNotFound();
   }
-  const context: SiteContext = { preview, headerMatches: site.rules.headers(host, url.pathname) };
+  const context: SiteContext = {
+    preview,
+    headerMatches: site.rules.headers(host, url.pathname),
+    pages: isPagesFlavour(route),
+  };
   const sources: BlobSources = {
     storage: storageOf(env),
     memory: state.blobs,

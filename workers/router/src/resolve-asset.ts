@@ -17,13 +17,11 @@ export type Resolution =
   | { kind: "file"; asset: Asset; status: 200 | 404; notFound: boolean }
   /** `location` is an encoded path, without the query string. */
   | { kind: "redirect"; status: 307 | 308; location: string }
-  | { kind: "not-found" }
-  /** Percent-encoding that is not UTF-8 (Pages' flavour only: Workers leaves such a segment as it is). */
-  | { kind: "bad-request" };
+  | { kind: "not-found" };
 
 export interface ResolveOptions {
-  /** The path is a `_redirects` rewrite's target. */
-  rewritten?: boolean;
+  /** Off to look only for a file, never a redirect (a file of another deployment). */
+  redirects?: boolean;
   /** Apply the not-found handling (off to look a file up in another deployment). */
   notFoundHandling?: boolean;
 }
@@ -36,13 +34,12 @@ export function isPagesFlavour(settings: ServingSettings): boolean {
   return settings.htmlHandling === "auto-trailing-slash" && settings.notFoundHandling === "auto";
 }
 
-/** Decodes a URL pathname; null when its percent-encoding is not valid UTF-8. */
-export function decodePathname(pathname: string): string | null {
+/** Decodes a URL pathname as Pages does: kept as it is when its percent-encoding is not valid UTF-8. */
+export function decodePathname(pathname: string): string {
   try {
-    const path = decodeURIComponent(pathname);
-    return path.startsWith("/") ? path : `/${path}`;
+    return decodeURIComponent(pathname);
   } catch {
-    return null;
+    return pathname;
   }
 }
 
@@ -53,8 +50,7 @@ function encodePath(path: string): string {
 
 function resolvePages(pathname: string, manifest: Manifest, options: ResolveOptions): Resolution {
   const path = decodePathname(pathname);
-  if (path === null) return { kind: "bad-request" };
-  const found = pagesHtmlHandling(path, manifest, options.rewritten === true);
+  const found = pagesHtmlHandling(path, manifest, options.redirects === false);
   // Pages never sends `//…` or the like, which a browser would read as another host (stripLeadingDoubleSlashes).
   if (found && "redirect" in found) {
     const location = encodePath(found.redirect).replace(/^(\/|%2F|%2f|%5C|%5c|%09|\s|\\)+(.*)/, "/$2");

@@ -6,37 +6,45 @@ export interface SiteContext {
   preview: boolean;
   /** The `_headers` blocks matching the request, applied to every response the site makes. */
   headerMatches: HeaderMatch[];
+  /** Served as Cloudflare Pages (its default headers, 404s never cached), else as Workers' asset server. */
+  pages: boolean;
 }
 
-const REVALIDATE = "public, max-age=0, must-revalidate";
 const TEXT = "text/plain; charset=utf-8";
 // Framing headers describe the bytes actually sent: `_headers` may not change them.
 const FRAMING = ["content-length", "content-range", "content-encoding", "transfer-encoding"];
 
-/** The headers every site response starts from, as Cloudflare Pages sends them. */
-export function siteHeaders(): Headers {
-  return new Headers({
-    "cache-control": REVALIDATE,
-    "x-content-type-options": "nosniff",
-    "access-control-allow-origin": "*",
-    "referrer-policy": "strict-origin-when-cross-origin",
-  });
+/**
+ * The Cache-Control of a served file, as Pages and Workers send it: none for a request with
+ * Authorization or Range (their isCacheable), so a shared cache never keeps such an answer for others.
+ */
+export function browserCacheControl(request: Request): string | null {
+  if (request.headers.has("authorization") || request.headers.has("range")) return null;
+  return "public, max-age=0, must-revalidate";
 }
 
 /**
- * Applies the site's `_headers` to a response it made, keeps its framing headers intact, and marks
- * previews noindex (after `_headers`, so a preview can never be made indexable).
+ * Finishes every response a site makes as Pages' attachHeaders does (its default headers, replacing the
+ * answer's own), then its `_headers`, keeping the framing headers intact; a Pages 404 is `no-store`
+ * whatever `_headers` says. Previews are marked noindex last, so one can never be made indexable.
  */
 export function finishSiteResponse(response: Response, site: SiteContext): Response {
+  const headers = response.headers;
+  if (site.pages) {
+    headers.set("access-control-allow-origin", "*");
+    headers.set("referrer-policy", "strict-origin-when-cross-origin");
+    if (headers.has("content-type")) headers.set("x-content-type-options", "nosniff");
+  }
   if (site.headerMatches.length > 0) {
-    const framing = FRAMING.map((name) => [name, response.headers.get(name)] as const);
-    applyHeaderMatches(response.headers, site.headerMatches);
+    const framing = FRAMING.map((name) => [name, headers.get(name)] as const);
+    applyHeaderMatches(headers, site.headerMatches);
     for (const [name, value] of framing) {
-      if (value === null) response.headers.delete(name);
-      else response.headers.set(name, value);
+      if (value === null) headers.delete(name);
+      else headers.set(name, value);
     }
   }
-  if (site.preview) response.headers.set("x-robots-tag", "noindex");
+  if (site.pages && response.status === 404) headers.set("cache-control", "no-store");
+  if (site.preview) headers.set("x-robots-tag", "noindex");
   return response;
 }
 
@@ -45,30 +53,27 @@ function text(status: number, body: string, headers: Headers): Response {
   return new Response(body, { status, headers });
 }
 
-/** A known site without the requested file and without a page for it. */
+/** A known site without the requested file and without a page for it: empty, as on Pages and Workers. */
 export function notFound(): Response {
-  return text(404, "404 Not Found", siteHeaders());
+  return new Response(null, { status: 404 });
 }
 
-/** A request path whose percent-encoding cannot be decoded. */
+/** A request the router cannot read (a malformed Host). */
 export function badRequest(): Response {
-  return text(400, "400 Bad Request", siteHeaders());
+  return text(400, "400 Bad Request", new Headers({ "cache-control": "no-store" }));
 }
 
-/** A redirect of the site (`_redirects` or a canonical URL). */
-export function redirectResponse(status: number, location: string): Response {
-  const headers = siteHeaders();
-  headers.set("location", location);
-  return new Response(null, { status, headers });
+/**
+ * A redirect of the site. `body`: Pages' `_redirects` answers (all but 308) say `Redirecting to …` as
+ * text; its own redirects and Workers' have no body.
+ */
+export function redirectResponse(status: number, location: string, body: boolean): Response {
+  return new Response(body ? `Redirecting to ${location}` : null, { status, headers: { location } });
 }
 
-/** Anything but GET and HEAD. */
+/** Anything but GET and HEAD on a site: an empty 405, as Pages and Workers answer it. */
 export function methodNotAllowed(): Response {
-  return text(
-    405,
-    "405 Method Not Allowed",
-    new Headers({ allow: "GET, HEAD", "cache-control": "no-store" }),
-  );
+  return new Response(null, { status: 405 });
 }
 
 /** A bug or a storage failure; the body says nothing, the log has the stack. */

@@ -8,7 +8,7 @@ import {
   type Representation,
 } from "./http.ts";
 import type { Asset } from "./resolve-asset.ts";
-import { siteHeaders } from "./responses.ts";
+import { browserCacheControl } from "./responses.ts";
 
 /** One file to answer with: 200 for the file itself or a single-page app's index, 404 for a 404 page. */
 export interface FileRequest {
@@ -16,15 +16,23 @@ export interface FileRequest {
   projectId: string;
   asset: Asset;
   status: 200 | 404;
+  /** Pages' shapes (a 404 page without ETag or Cache-Control, a bare 304), else Workers'. */
+  pages: boolean;
 }
 
 function missing(projectId: string, asset: Asset, hash: string): Error {
   return new Error(`blob ${hash} of ${projectId} (${asset.path}) is not in storage`);
 }
 
-function baseHeaders(asset: Asset, representation: Representation): Headers {
-  const headers = siteHeaders();
-  headers.set("content-type", asset.entry.contentType);
+/** What Pages' serveAsset and its 404 page, or Workers' getAssetHeaders, send with a file. */
+function fileHeaders(file: FileRequest, representation: Representation): Headers {
+  const { request, asset, status, pages } = file;
+  const headers = new Headers({ "content-type": asset.entry.contentType });
+  if (status === 200 || !pages) {
+    headers.set("etag", etagOf(representation.hash));
+    const cacheControl = browserCacheControl(request);
+    if (cacheControl !== null) headers.set("cache-control", cacheControl);
+  }
   if (representation.encoding) headers.set("content-encoding", representation.encoding);
   if (asset.entry.variants?.br || asset.entry.variants?.gzip) headers.set("vary", "Accept-Encoding");
   return headers;
@@ -47,14 +55,15 @@ export async function serveFile(sources: BlobSources, file: FileRequest): Promis
     range.kind === "ignore"
       ? chooseRepresentation(asset.entry, request.headers.get("accept-encoding"))
       : { hash: asset.entry.hash, size: asset.entry.size, encoding: null };
-  const headers = baseHeaders(asset, representation);
-  if (status === 200) headers.set("etag", etagOf(representation.hash));
-  if (representation.encoding === null) headers.set("accept-ranges", "bytes");
 
   if (status === 200 && ifNoneMatchMatches(request.headers.get("if-none-match"), asset.entry)) {
-    headers.delete("content-type");
+    // Pages' 304 carries none of the file's headers; Workers' keeps them (not the encoding: no body).
+    const headers = file.pages ? new Headers() : fileHeaders(file, representation);
+    headers.delete("content-encoding");
     return new Response(null, { status: 304, headers });
   }
+  const headers = fileHeaders(file, representation);
+  if (status === 200 && representation.encoding === null) headers.set("accept-ranges", "bytes");
   if (range.kind === "unsatisfiable") {
     headers.set("content-range", `bytes */${asset.entry.size}`);
     headers.set("content-type", "text/plain; charset=utf-8");

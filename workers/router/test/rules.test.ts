@@ -21,9 +21,12 @@ const REDIRECTS = [
   "/dyn/exact /static-first 301",
   "/dyn/* /splat/:splat 301",
   "/posts/:year/:slug /blog/:year/:slug 301",
-  "/app/* /app/shell.html 200",
+  "/app/* /app/shell 200",
   "/docs/* /manual/:splat 200",
-  "/about /about.html 200",
+  "/info /about 200",
+  "/to-html /about.html 200",
+  "/to-dir /manual 200",
+  "/to-index /index 200",
   "/shadow /new 301",
   "/bad /x 299",
 ].join("\n");
@@ -34,6 +37,7 @@ const FILES = {
   "/shadow.html": "shadowed file",
   "/app/shell.html": "single page app",
   "/manual/intro.html": "manual intro",
+  "/manual/index.html": "manual",
   "/about.html": "about",
   "/_redirects": REDIRECTS,
   "/_headers": [
@@ -83,7 +87,7 @@ describe("_redirects in the router", () => {
     for (const [path, body] of [
       ["/app/settings/profile", "single page app"],
       ["/docs/intro", "manual intro"],
-      ["/about", "about"],
+      ["/info", "about"],
     ]) {
       const res = await get(`http://${site.host}${path}`);
       expect(res.status, path).toBe(200);
@@ -92,6 +96,19 @@ describe("_redirects in the router", () => {
     const spa = await get(`http://${site.host}/app/x`);
     expect(spa.headers.get("cache-control")).toBe("no-store");
     await spa.text();
+  });
+
+  // Pages resolves a rewrite's target as a request path (handler.ts, generateResponse): `.html`, a folder
+  // without its slash and `…/index` answer its own redirect, with the request's query.
+  it.each([
+    ["/to-html?x=1", "/about?x=1"],
+    ["/to-dir", "/manual/"],
+    ["/to-index", "/"],
+  ])("rewrites to a path Pages redirects: %s → 308 %s", async (path, location) => {
+    const site = await productionSite("rewrite-redirects", FILES);
+    const res = await get(`http://${site.host}${path}`);
+    expect([res.status, res.headers.get("location")]).toEqual([308, location]);
+    expect(await res.text()).toBe("");
   });
 
   it("ignores invalid lines and never serves the rules files", async () => {

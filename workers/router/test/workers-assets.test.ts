@@ -18,7 +18,7 @@ function answer(pathname: string, manifest: Manifest, html: HtmlHandling, notFou
   const r = resolveAsset(pathname, manifest, { htmlHandling: html, notFoundHandling: notFound });
   if (r.kind === "file") return `${r.status} <${r.asset.path.slice(1)}>`;
   if (r.kind === "redirect") return `${r.status} → ${r.location}`;
-  return r.kind === "bad-request" ? "400" : "404";
+  return "404";
 }
 
 const cases = (Object.keys(recorded.sites) as SiteName[]).flatMap((site) =>
