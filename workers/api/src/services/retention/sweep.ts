@@ -34,6 +34,7 @@ import { asc, isNull, lte, or } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
 import type { ProjectRow } from "../projects/present.ts";
+import { watchRoutes } from "../route-events/announce.ts";
 import { deleteDeletedPrefixes, markDeleted, readState, type SweepDeployment } from "./deployments.ts";
 import { acquireLease, releaseLease, renewLease } from "./lease.ts";
 import { markReferenced } from "./mark.ts";
@@ -75,7 +76,7 @@ const SWEEP_BUSY = "A retention sweep of this project is already running; try ag
 
 /** Prunes one project now; 409 when another sweep of it is running. */
 export async function pruneProject(
-  deps: Pick<Deps, "db" | "storage" | "now">,
+  deps: Pick<Deps, "db" | "storage" | "now" | "routeEvents">,
   project: ProjectRow,
   options: PruneOptions = {},
 ): Promise<PruneReport> {
@@ -96,7 +97,7 @@ function deletedEntry(d: SweepDeployment): PruneReport["deleted"][number] {
 
 /** One sweep; null when another holds the lease. */
 async function sweepProject(
-  deps: Pick<Deps, "db" | "storage" | "now">,
+  deps: Pick<Deps, "db" | "storage" | "now" | "routeEvents">,
   project: ProjectRow,
   { dryRun = false, onPhase }: PruneOptions,
 ): Promise<PruneReport | null> {
@@ -119,7 +120,10 @@ async function sweepProject(
 
     let deleted = new Set(plan.delete);
     if (!dryRun) {
+      // The deleted deployments' own hosts answer 410 at once: the router forgets what it cached of them.
+      const announce = plan.delete.length > 0 ? await watchRoutes(deps, project.id) : null;
       deleted = await markDeleted(db, project.id, plan.delete, t0);
+      if (deleted.size > 0) await announce?.();
       await phase("deployments-deleted");
       const live = new Set(state.deployments.filter((d) => !deleted.has(d.id)).map((d) => d.id));
       await deleteDeletedPrefixes(deps, project.id, live);
@@ -212,7 +216,9 @@ export interface PruneAllResult {
  * The cron's share: the projects swept longest ago (never swept first), a bounded number per run. A project
  * whose sweep fails is logged and the others go on; one JSON line sums the run.
  */
-export async function pruneAll(deps: Pick<Deps, "db" | "storage" | "now">): Promise<PruneAllResult> {
+export async function pruneAll(
+  deps: Pick<Deps, "db" | "storage" | "now" | "routeEvents">,
+): Promise<PruneAllResult> {
   const started = deps.now();
   const due = await deps.db
     .select()

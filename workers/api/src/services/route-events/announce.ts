@@ -15,7 +15,7 @@ async function withTimeout(work: Promise<void>, ms: number): Promise<void> {
   try {
     await Promise.race([work, late]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 
