@@ -1,7 +1,7 @@
 // The files of one kept workspace (its image or folder, its mount, its metadata) and what is done to them.
 import { lstat, rename, rm } from "node:fs/promises";
 import { runProcess } from "./process.ts";
-import { isMounted, keptMount, moveMount, unmount, unmountAndRemove } from "./sandbox/mounts.ts";
+import { isMounted, keptMount, moveMount, thaw, unmount, unmountAndRemove } from "./sandbox/mounts.ts";
 import type { WorkspaceSlot } from "./sandbox/workspace.ts";
 
 const SYSTEM = { cwd: "/", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } };
@@ -19,6 +19,8 @@ export async function moveInto(body: string, slot: WorkspaceSlot): Promise<boole
   );
   if (!moved) return false;
   // Unmounted, the image in the slot is checked and mounted like any kept image.
+  // A builder killed while it copied the image (`whileFrozen`) left it frozen: writes would hang.
+  if (wasMounted) await thaw(mount);
   if (wasMounted && !(await moveMount(mount, slot.folder))) await unmount(mount);
   await unmountAndRemove(mount);
   return true;

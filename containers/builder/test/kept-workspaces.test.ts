@@ -186,9 +186,12 @@ describe.skipIf(process.getuid?.() !== 0)("kept images left mounted", () => {
     // Taken mounted: the slot's folder is the filesystem, and the kept mount is gone.
     const slot = { image: path.join(dir, "slot.img"), folder: path.join(dir, "slot") };
     await mkdir(slot.folder);
+    // Left frozen by a builder killed mid-copy: the build gets it thawed (a write would hang otherwise).
+    execFileSync("fsfreeze", ["--freeze", keptMount(three)]);
     expect((await kept.take({ ...want("three"), diskBytes: 8 * MB }, slot))?.from).toBe("branch");
     expect(await isMounted(slot.folder)).toBe(true);
     expect(await readFile(path.join(slot.folder, "data"), "utf8")).toBe("three");
+    await writeFile(path.join(slot.folder, "written"), "by the next build");
     expect(await isMounted(keptMount(three))).toBe(false);
     execFileSync("umount", [slot.folder]);
 

@@ -77,6 +77,11 @@ export async function whileFrozen(dir: string, copy: () => Promise<boolean>): Pr
   try {
     return await copy();
   } finally {
-    await runProcess("fsfreeze", ["--unfreeze", dir], SYSTEM);
+    await thaw(dir);
   }
+}
+
+/** Unfreezes the filesystem mounted at `dir`; nothing when it is not frozen. */
+export async function thaw(dir: string): Promise<void> {
+  await runProcess("fsfreeze", ["--unfreeze", dir], SYSTEM);
 }
