@@ -1,7 +1,31 @@
+import { TOKEN_SCOPES, type TokenScope } from "@miaobu/shared/scopes";
+import {
+  HTML_HANDLING_MODES,
+  type HtmlHandling,
+  NOT_FOUND_HANDLING_MODES,
+  NOT_FOUND_MODES,
+  type NotFoundHandling,
+  type NotFoundMode,
+  TRAILING_SLASH_MODES,
+  type TrailingSlashMode,
+} from "@miaobu/shared/serving";
 import { DEPLOYMENT_STATUSES, type DeploymentStatus } from "@miaobu/shared/statuses";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-export { DEPLOYMENT_STATUSES, type DeploymentStatus };
+export {
+  DEPLOYMENT_STATUSES,
+  type DeploymentStatus,
+  HTML_HANDLING_MODES,
+  type HtmlHandling,
+  NOT_FOUND_HANDLING_MODES,
+  NOT_FOUND_MODES,
+  type NotFoundHandling,
+  type NotFoundMode,
+  TOKEN_SCOPES,
+  type TokenScope,
+  TRAILING_SLASH_MODES,
+  type TrailingSlashMode,
+};
 
 export const ENVIRONMENTS = ["production", "preview"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -11,28 +35,6 @@ export type RouteKind = (typeof ROUTE_KINDS)[number];
 
 export const DEPLOYMENT_SOURCES = ["cli", "git", "hook", "console", "github"] as const;
 export type DeploymentSource = (typeof DEPLOYMENT_SOURCES)[number];
-
-/** How the router treats trailing slashes and `.html`: Cloudflare Workers' `assets.html_handling`. */
-export const HTML_HANDLING_MODES = [
-  "auto-trailing-slash",
-  "force-trailing-slash",
-  "drop-trailing-slash",
-  "none",
-] as const;
-export type HtmlHandling = (typeof HTML_HANDLING_MODES)[number];
-
-/**
- * What the router answers for a missing path: Cloudflare Workers' `assets.not_found_handling`, plus `auto`,
- * Pages' inference (the nearest 404.html, else a single-page app).
- */
-export const NOT_FOUND_HANDLING_MODES = ["auto", "single-page-application", "404-page", "none"] as const;
-export type NotFoundHandling = (typeof NOT_FOUND_HANDLING_MODES)[number];
-
-/** The settings' names and values before 0006 (still accepted on input for one release). */
-export const TRAILING_SLASH_MODES = ["auto", "force-trailing-slash", "drop-trailing-slash", "none"] as const;
-export type TrailingSlashMode = (typeof TRAILING_SLASH_MODES)[number];
-export const NOT_FOUND_MODES = ["auto", "spa", "404-page", "none"] as const;
-export type NotFoundMode = (typeof NOT_FOUND_MODES)[number];
 
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
@@ -46,10 +48,6 @@ export const users = sqliteTable("users", {
   githubTokenEncrypted: text("github_token_encrypted"),
   createdAt: integer("created_at").notNull(),
 });
-
-/** What an API token may do; sessions may do everything. */
-export const TOKEN_SCOPES = ["read", "deploy", "admin"] as const;
-export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 /** Console sessions: the cookie's JWT names one of these rows, so logging out revokes it server-side. */
 export const sessions = sqliteTable(

@@ -1,3 +1,4 @@
+import { type ErrorCode, type FieldError, type MissingBlob, PROBLEMS } from "@miaobu/contract";
 import { StorageError } from "@miaobu/storage";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -6,39 +7,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError, type z } from "zod";
 import type { AppEnv } from "./env.ts";
 
-const PROBLEMS = {
-  bad_request: { status: 400, title: "The request is malformed" },
-  unauthorized: { status: 401, title: "Authentication required" },
-  token_expired: { status: 401, title: "The token has expired" },
-  invalid_credentials: { status: 401, title: "Wrong email or password" },
-  forbidden: { status: 403, title: "Not allowed" },
-  insufficient_scope: { status: 403, title: "The token lacks the scope this needs" },
-  not_found: { status: 404, title: "Not found" },
-  conflict: { status: 409, title: "Conflict" },
-  gone: { status: 410, title: "Gone" },
-  length_required: { status: 411, title: "Content-Length required" },
-  payload_too_large: { status: 413, title: "Payload too large" },
-  unsupported_media_type: { status: 415, title: "Unsupported media type" },
-  invalid_input: { status: 422, title: "The input is invalid" },
-  hash_mismatch: { status: 422, title: "The body does not match its hash" },
-  missing_blobs: { status: 422, title: "Some files were never uploaded" },
-  rate_limited: { status: 429, title: "Too many requests" },
-  internal: { status: 500, title: "Internal error" },
-  bad_gateway: { status: 502, title: "A service behind the API failed" },
-  unavailable: { status: 503, title: "Temporarily unavailable" },
-} as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
-
-export type ErrorCode = keyof typeof PROBLEMS;
-
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
-export interface MissingBlob {
-  hash: string;
-  paths: string[];
-}
+export type { ErrorCode, FieldError, MissingBlob };
 
 interface ProblemExtras {
   errors?: FieldError[];

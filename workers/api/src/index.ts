@@ -41,7 +41,7 @@ const routes = app
   .route("/api/v1/github", githubImportRoutes)
   .route("/api/v1/me", me)
   .route("/api/v1/tokens", tokenRoutes)
-  .route("/api/v1/projects", projectRoutes)
+  .route("/", projectRoutes)
   .route("/api/v1/projects", envRoutes)
   .route("/api/v1/projects", domainRoutes)
   .route("/api/v1/projects", retentionRoutes)

@@ -1,4 +1,5 @@
 import { zValidator } from "@hono/zod-validator";
+import { SMALL_BODY_BYTES } from "@miaobu/contract";
 import type { Context, ValidationTargets } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { ZodType, z } from "zod";
@@ -10,7 +11,8 @@ import { checkJson } from "./middleware/body-limits.ts";
 // Wrong shapes are 400; right shapes with wrong values (too long, bad format) are 422, as docs/api.md says.
 const SHAPE_ISSUES = new Set(["invalid_type", "unrecognized_keys", "invalid_union", "invalid_key"]);
 
-function toApiError(error: z.core.$ZodError): ApiError {
+/** A failed zod validation as the API's 400 or 422. */
+export function toApiError(error: z.core.$ZodError): ApiError {
   const shape = error.issues.some((issue) => SHAPE_ISSUES.has(issue.code));
   return shape
     ? new ApiError("bad_request", "The request does not have the expected shape.", {
@@ -29,8 +31,6 @@ export function validate<Target extends keyof ValidationTargets, Schema extends 
   });
 }
 
-const SMALL_BODY_BYTES = 64 * 1024;
-
 /**
  * A request with a body must send JSON (415) within `maxBytes(c)` (413); the body is read here, bounded, so
  * the validator after it parses only what fits. No body, or an empty one, reads as `{}`.
@@ -48,7 +48,10 @@ export function jsonBody(maxBytes: (c: Context<AppEnv>) => number = () => SMALL_
     }
     const bytes = await readBody(c.req.raw, maxBytes(c), "The request body");
     if (bytes.byteLength > 0) checkJson(bytes);
-    c.req.raw = new Request(c.req.raw, { body: bytes.byteLength > 0 ? bytes : "{}" });
+    // An empty body reads as `{}`, labelled so, which a declared route's media type check expects.
+    const headers = new Headers(c.req.raw.headers);
+    if (bytes.byteLength === 0) headers.set("Content-Type", "application/json");
+    c.req.raw = new Request(c.req.raw, { body: bytes.byteLength > 0 ? bytes : "{}", headers });
     await next();
   });
 }

@@ -1,3 +1,4 @@
+import { declaredRoutes } from "@miaobu/contract";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index.ts";
 import { operations } from "../src/openapi/operations.ts";
@@ -44,7 +45,7 @@ describe("the OpenAPI document", () => {
     expect(doc.info.version).toMatch(/^\d+\.\d+\.\d+/);
     const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids.length).toBe(operations.length);
+    expect(ids.length).toBe(operations.length + declaredRoutes.length);
     const create = doc.paths["/api/v1/projects/{project}/deployments"]?.post as unknown as {
       requestBody: { content: { "application/json": { schema: Record<string, unknown> } } };
       responses: Record<string, unknown>;

@@ -5,7 +5,8 @@ import { authenticateCallback, CALLBACK_TOKEN_PREFIX } from "../services/builds/
 import { requireSameOrigin, sessionCookie } from "../services/sessions/cookie.ts";
 import { authenticateSession } from "../services/sessions/session.ts";
 import { authenticateToken } from "../services/tokens/authenticate.ts";
-import { ALL_SCOPES, requireScope } from "../services/tokens/scopes.ts";
+import { ALL_SCOPES, requiredScope, requireScope } from "../services/tokens/scopes.ts";
+import { declaredPolicy } from "./declared.ts";
 
 // The upload routes a build's callback token (`mbd_…`) may use besides /api/v1/builds/:id/*, for its own
 // deployment only: the blobs and finalize steps of the upload protocol.
@@ -13,7 +14,8 @@ const CALLBACK_UPLOAD_PATH = /^\/api\/v1\/deployments\/([^/]+)\/(?:blobs(?:\/[^/
 
 /**
  * Requires `Authorization: Bearer mb_…` or the console's session cookie, and sets `user`, `tokenId` and
- * `scopes`; then checks the scope the route needs. On the blob and finalize routes a build's callback token
+ * `scopes`; then checks the scope the route needs (its declaration in packages/contract says which, or for a route
+ * not declared yet, its path). On the blob and finalize routes a build's callback token
  * (`mbd_…`) is accepted too, for its own deployment only, and sets `callback`.
  */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
@@ -48,7 +50,9 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
     return;
   }
   const { user, tokenId, scopes } = await authenticateToken(c.get("deps"), match[1]);
-  requireScope(scopes, c.req.method, c.req.path);
+  const declared = declaredPolicy(c);
+  const needed = declared ? (declared.scope ?? "admin") : requiredScope(c.req.method, c.req.path);
+  requireScope(scopes, needed, c.req.method, c.req.path);
   c.set("user", user);
   c.set("tokenId", tokenId);
   c.set("scopes", scopes);

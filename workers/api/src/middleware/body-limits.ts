@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
+import { declaredPolicy } from "./declared.ts";
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -9,8 +10,11 @@ const MIB = 1024 * KIB;
 /** Deepest nesting of arrays and objects a JSON body may have; the API's deepest schema needs 4. */
 export const MAX_JSON_DEPTH = 32;
 
-/** Routes whose bodies are large by design, by method and path; everything else gets DEFAULT_MAX. */
-const LARGE: { method: string; path: RegExp; max: (c: Context<AppEnv>) => number }[] = [
+/**
+ * Routes not declared in the contract yet whose bodies are large by design, by method and path; a declared
+ * route names its own limit (packages/contract), and everything else gets DEFAULT_MAX.
+ */
+export const LARGE: { method: string; path: RegExp; max: (c: Context<AppEnv>) => number }[] = [
   {
     method: "PUT",
     path: /^\/api\/v1\/deployments\/[^/]+\/blobs\/[^/]+$/,
@@ -48,8 +52,11 @@ export const bodyLimits = createMiddleware<AppEnv>(async (c, next) => {
   const declared = c.req.header("Content-Length");
   if (declared !== undefined) {
     const length = Number(declared);
-    const route = LARGE.find((r) => r.method === c.req.method && r.path.test(c.req.path));
-    const max = route ? route.max(c) : DEFAULT_MAX;
+    const policy = declaredPolicy(c);
+    const route = policy
+      ? undefined
+      : LARGE.find((r) => r.method === c.req.method && r.path.test(c.req.path));
+    const max = policy?.bodyLimit ?? route?.max(c) ?? DEFAULT_MAX;
     if (!Number.isFinite(length) || length < 0) {
       throw new ApiError("bad_request", "The Content-Length header is not a number.");
     }

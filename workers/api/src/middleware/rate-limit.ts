@@ -13,6 +13,7 @@ import {
   policiesOf,
   policyHeader,
 } from "../services/ratelimit/policies.ts";
+import { declaredPolicy } from "./declared.ts";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -27,14 +28,15 @@ export interface RateLimitOptions {
   limiter?: (env: Env) => Limiter;
 }
 
+// Routes declared in the contract (packages/contract) name their policy; the rest are found by path here.
 // Probes must answer even for a client that has used up its quota.
-const EXEMPT = new Set(["/healthz", "/readyz"]);
+export const EXEMPT = new Set(["/healthz", "/readyz"]);
 // Credential-checking routes that take no credential: limited per IP, tightly.
-const LOGIN = /^\/api\/v1\/auth\/(?!logout$)[^/]+$/;
+export const LOGIN = /^\/api\/v1\/auth\/(?!logout$)[^/]+$/;
 // Uploads of blobs and downloads of a deployment's files: many small requests per deployment.
-const BLOBS = /^\/api\/v1\/deployments\/([^/]+)\/(?:blobs(?:\/[^/]+)?|files\/[^/]+)$/;
+export const BLOBS = /^\/api\/v1\/deployments\/([^/]+)\/(?:blobs(?:\/[^/]+)?|files\/[^/]+)$/;
 // A build's log batches: sent as lines arrive, far more often than anything the `api` quota is for.
-const LOGS = /^\/api\/v1\/builds\/([^/]+)\/logs$/;
+export const LOGS = /^\/api\/v1\/builds\/([^/]+)\/logs$/;
 
 /** The client's address: `CF-Connecting-IP` on Cloudflare, one shared identity on the local platform. */
 export function clientIp(c: Context<AppEnv>): string {
@@ -88,7 +90,9 @@ export function rateLimitedError(result: RateLimitResult): ApiError {
  */
 export function rateLimit(options: RateLimitOptions = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    if (c.req.method === "OPTIONS" || EXEMPT.has(c.req.path)) return next();
+    const declared = declaredPolicy(c);
+    const exempt = declared ? declared.rateLimit === "none" : EXEMPT.has(c.req.path);
+    if (c.req.method === "OPTIONS" || exempt) return next();
     // Limits apply once per request: an app that mounts this one with its own limiter (tests) wins.
     if (c.get("rateLimiter")) return next();
     const policies = (options.policies ?? policiesOf)(c.env);
@@ -104,15 +108,18 @@ export function rateLimit(options: RateLimitOptions = {}) {
     };
 
     let refused: RateLimitResult | null = null;
-    if (c.req.method === "POST" && LOGIN.test(c.req.path)) {
+    const login = declared
+      ? declared.rateLimit === "login"
+      : c.req.method === "POST" && LOGIN.test(c.req.path);
+    if (login) {
       refused = await check(policies.login, ip);
     } else if (credential) {
       const guessing = policies.unauthenticated && limiter.blocked(policies.unauthenticated, ip);
       if (guessing) refused = guessing;
       else {
         const identity = (await sha256Hex(credential)).slice(0, 32);
-        const blobs = BLOBS.exec(c.req.path);
-        const logs = c.req.method === "POST" ? LOGS.exec(c.req.path) : null;
+        const blobs = declared ? null : BLOBS.exec(c.req.path);
+        const logs = !declared && c.req.method === "POST" ? LOGS.exec(c.req.path) : null;
         refused = blobs?.[1]
           ? await check(policies.blobs, `${blobs[1]}:${identity}`)
           : logs?.[1]

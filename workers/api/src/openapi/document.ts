@@ -1,3 +1,11 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import {
+  declaredRoutes,
+  errorDescriptions,
+  pathParams as PATH_PARAMS,
+  RATE_HEADERS,
+  SECURITY,
+} from "@miaobu/contract";
 import { z } from "zod";
 import { POLICY_DEFAULTS } from "../services/ratelimit/policies.ts";
 import { operations } from "./operations.ts";
@@ -12,12 +20,9 @@ function schemaOf(schema: z.ZodType): JsonSchema {
   return out;
 }
 
-const PARAM_DESCRIPTIONS: Record<string, string> = {
-  project: "the project's id (`prj_…`) or name",
-  id: "the deployment's id (`dpl_…`), or the resource's id",
-  hash: "the file's SHA-256, lowercase hex",
-  secret: "the deploy hook's secret (`mbh_…`)",
-};
+const PARAM_DESCRIPTIONS: Record<string, string | undefined> = Object.fromEntries(
+  Object.entries(PATH_PARAMS).map(([name, schema]) => [name, schema.description]),
+);
 
 function parameters(op: Operation): JsonSchema[] {
   const out: JsonSchema[] = pathParams(op.path).map((name) => ({
@@ -79,12 +84,6 @@ const problem = (description: string) => ({
   content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
 });
 
-const RATE_HEADERS = {
-  "RateLimit-Limit": { schema: { type: "integer" }, description: "the policy's limit" },
-  "RateLimit-Remaining": { schema: { type: "integer" }, description: "what is left in the current window" },
-  "RateLimit-Reset": { schema: { type: "integer" }, description: "seconds until the whole quota is back" },
-};
-
 function responses(op: Operation): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const success: Record<string, unknown> = { description: op.success.description };
@@ -93,21 +92,14 @@ function responses(op: Operation): Record<string, unknown> {
   }
   if (op.rateLimit.length > 0) success.headers = RATE_HEADERS;
   out[String(op.success.status)] = success;
-  const errors: Record<number, string> = {};
-  if (op.body?.type === "json") {
-    errors[400] = "malformed JSON, wrong types or unknown fields (`errors` names them)";
-    errors[413] = "the body is too large";
-    errors[415] = "the body is not `application/json`";
-    errors[422] = "a field has a wrong value (`errors` names it)";
-  }
-  if (op.query) errors[400] ??= "a query parameter of the wrong type";
-  if (op.query) errors[422] ??= "a query parameter with a wrong value";
-  if (op.auth !== "none") errors[401] = "no credential, or one that is unknown, revoked or expired";
-  if (op.auth !== "none" && pathParams(op.path).length > 0) errors[404] = "no such resource, or not yours";
-  if (op.rateLimit.length > 0) errors[429] = "rate limited: see `Retry-After`";
-  for (const [status, description] of Object.entries(op.errors ?? {})) {
-    if (description) errors[Number(status)] = description;
-  }
+  const errors = errorDescriptions({
+    auth: op.auth,
+    jsonBody: op.body?.type === "json",
+    query: op.query !== undefined,
+    pathParams: pathParams(op.path).length > 0,
+    rateLimited: op.rateLimit.length > 0,
+    errors: op.errors,
+  });
   for (const [status, description] of Object.entries(errors)) {
     const res: Record<string, unknown> = problem(description);
     if (status === "429") res.headers = { ...RATE_HEADERS, "Retry-After": { schema: { type: "integer" } } };
@@ -116,16 +108,19 @@ function responses(op: Operation): Record<string, unknown> {
   return out;
 }
 
-const SECURITY: Record<Operation["auth"], JsonSchema[]> = {
-  token: [{ bearer: [] }, { session: [] }],
-  callback: [{ callback: [] }],
-  "token-or-callback": [{ bearer: [] }, { session: [] }, { callback: [] }],
-  session: [{ session: [] }],
-  none: [],
-};
+/** The declared routes' part of the document: paths and the component schemas they refer to. */
+function declaredDocument() {
+  const generator = new OpenAPIHono();
+  for (const route of declaredRoutes) generator.openAPIRegistry.registerPath(route);
+  return generator.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "", version: "" } });
+}
 
-/** The API's OpenAPI 3.1 document, built from the registry and the routes' own zod schemas. */
+/**
+ * The API's OpenAPI 3.1 document: declared routes generated from the contract (packages/contract), with
+ * their response schemas; the others from the hand-written registry and the routes' own zod schemas.
+ */
 export function openApiDocument(version: string, serverUrl: string): JsonSchema {
+  const declared = declaredDocument();
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     const path = openApiPath(op.path);
@@ -144,11 +139,13 @@ export function openApiDocument(version: string, serverUrl: string): JsonSchema 
         : {}),
       tags: [op.tag],
       security: SECURITY[op.auth],
+      "x-miaobu": { auth: op.auth, rateLimit: op.rateLimit },
       parameters: parameters(op),
       ...(op.body ? { requestBody: requestBody(op) } : {}),
       responses: responses(op),
     };
   }
+  for (const [path, item] of Object.entries(declared.paths ?? {})) paths[path] = { ...paths[path], ...item };
   return {
     openapi: "3.1.0",
     info: {
@@ -173,27 +170,7 @@ export function openApiDocument(version: string, serverUrl: string): JsonSchema 
         },
         callback: { type: "http", scheme: "bearer", description: "A build's callback token, `mbd_…`" },
       },
-      schemas: {
-        Problem: {
-          type: "object",
-          required: ["type", "title", "status", "code", "requestId"],
-          properties: {
-            type: { type: "string" },
-            title: { type: "string" },
-            status: { type: "integer" },
-            code: { type: "string" },
-            detail: { type: "string" },
-            requestId: { type: "string" },
-            errors: {
-              type: "array",
-              items: {
-                type: "object",
-                properties: { field: { type: "string" }, message: { type: "string" } },
-              },
-            },
-          },
-        },
-      },
+      schemas: declared.components?.schemas ?? {},
     },
   };
 }

@@ -1,6 +1,3 @@
-import { operations } from "./operations.ts";
-import { openApiPath } from "./registry.ts";
-
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1f}
 h1{margin-bottom:.2rem}h2{margin-top:2.5rem;border-bottom:1px solid #ddd;text-transform:capitalize}
 section{margin:1.2rem 0;padding:.8rem 1rem;border:1px solid #e4e4e7;border-radius:6px}
@@ -21,7 +18,10 @@ function inline(s: string): string {
 
 type Doc = { info: { version: string }; paths: Record<string, Record<string, OperationDoc>> };
 type OperationDoc = {
-  parameters: { name: string; in: string; required: boolean; description?: string }[];
+  tags: string[];
+  summary: string;
+  "x-miaobu": { auth: string; rateLimit: string | string[] };
+  parameters?: { name: string; in: string; required: boolean; description?: string }[];
   requestBody?: { content: Record<string, { schema?: unknown }> };
   responses: Record<string, { description: string }>;
 };
@@ -29,15 +29,17 @@ type OperationDoc = {
 /** The API reference as one self-contained HTML page (no script, no external resource), from the document. */
 export function referencePage(document: Record<string, unknown>): string {
   const doc = document as unknown as Doc;
-  const tags = [...new Set(operations.map((op) => op.tag))];
+  const all = Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, entry]) => ({ path, method, entry, tag: entry.tags[0] ?? "" })),
+  );
+  const tags = [...new Set(all.map((op) => op.tag))];
   const parts: string[] = [];
   for (const tag of tags) {
     parts.push(`<h2 id="${escapeHtml(tag.replace(/\s+/g, "-"))}">${escapeHtml(tag)}</h2>`);
-    for (const op of operations.filter((o) => o.tag === tag)) {
-      const path = openApiPath(op.path);
-      const entry = doc.paths[path]?.[op.method];
-      if (!entry) continue;
-      const params = entry.parameters
+    for (const { path, method, entry } of all.filter((o) => o.tag === tag)) {
+      const { auth, rateLimit } = entry["x-miaobu"];
+      const limits = [rateLimit].flat().filter((p) => p !== "none");
+      const params = (entry.parameters ?? [])
         .map(
           (p) =>
             `<tr><td><code>${escapeHtml(p.name)}</code></td><td>${p.in}${p.required ? ", required" : ""}</td><td>${inline(p.description ?? "")}</td></tr>`,
@@ -53,8 +55,8 @@ export function referencePage(document: Record<string, unknown>): string {
       const responses = Object.entries(entry.responses)
         .map(([status, r]) => `<tr><td><code>${status}</code></td><td>${inline(r.description)}</td></tr>`)
         .join("");
-      parts.push(`<section><div><span class="m ${op.method}">${op.method}</span> <code>${escapeHtml(path)}</code></div>
-<p>${inline(op.summary)}. Auth: <code>${op.auth}</code>${op.rateLimit.length ? `; rate limits: ${op.rateLimit.map((p) => `<code>${p}</code>`).join(", ")}` : ""}.</p>
+      parts.push(`<section><div><span class="m ${method}">${method}</span> <code>${escapeHtml(path)}</code></div>
+<p>${inline(entry.summary)}. Auth: <code>${auth}</code>${limits.length ? `; rate limits: ${limits.map((p) => `<code>${p}</code>`).join(", ")}` : ""}.</p>
 ${params ? `<table><tr><th>parameter</th><th>in</th><th></th></tr>${params}</table>` : ""}${body}
 <table><tr><th>status</th><th></th></tr>${responses}</table></section>`);
     }

@@ -1,3 +1,4 @@
+import { branchName, gitUrl, projectSettings } from "@miaobu/contract";
 import { randomBase32 } from "@miaobu/shared";
 import { Hono } from "hono";
 import { z } from "zod";
@@ -8,9 +9,7 @@ import { analyzeRepository } from "../services/builds/analyze.ts";
 import { builderTarget } from "../services/builds/builder.ts";
 import { findProject } from "../services/projects/find.ts";
 import { checkGitUrl, checkStoredGitUrl } from "../services/projects/git-url.ts";
-import { gitUrl, projectSettings } from "../services/projects/settings.ts";
 import { jsonBody, validate } from "../validation.ts";
-import { branchName } from "./schemas.ts";
 
 export const analyzeBody = z.strictObject({
   gitUrl,

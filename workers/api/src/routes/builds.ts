@@ -1,3 +1,4 @@
+import { branchName } from "@miaobu/contract";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
@@ -13,7 +14,6 @@ import { presentOne } from "../services/deployments/present.ts";
 import { findProject } from "../services/projects/find.ts";
 import { presentProject } from "../services/projects/present.ts";
 import { jsonBody, validate } from "../validation.ts";
-import { branchName } from "./schemas.ts";
 
 /** A commit id as a trigger may name it: 7 to 64 hex digits (SHA-1 or SHA-256 object names). */
 export const commitId = z.string().regex(/^[0-9a-fA-F]{7,64}$/, "expected a hex commit id");

@@ -1,3 +1,4 @@
+import { branchName } from "@miaobu/contract";
 import { ID_PREFIXES, SHA256_PATTERN } from "@miaobu/shared";
 import { Hono } from "hono";
 import { z } from "zod";
@@ -17,7 +18,6 @@ import { promoteDeployment } from "../services/deployments/promote.ts";
 import { rollbackProject } from "../services/deployments/rollback.ts";
 import { presentProject } from "../services/projects/present.ts";
 import { jsonBody, validate } from "../validation.ts";
-import { branchName } from "./schemas.ts";
 
 const deploymentId = z.string().max(64);
 

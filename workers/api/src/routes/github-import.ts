@@ -1,3 +1,4 @@
+import { branchName, projectSettings } from "@miaobu/contract";
 import { ENVIRONMENTS } from "@miaobu/db";
 import { randomBase32 } from "@miaobu/shared";
 import { Hono } from "hono";
@@ -13,9 +14,7 @@ import { importRepository } from "../services/github/import.ts";
 import { listRepos, presentRepo } from "../services/github/repos.ts";
 import { checkGitUrl } from "../services/projects/git-url.ts";
 import { presentProject } from "../services/projects/present.ts";
-import { projectSettings } from "../services/projects/settings.ts";
 import { jsonBody, validate } from "../validation.ts";
-import { branchName } from "./schemas.ts";
 
 /** `owner/name` as GitHub spells them. */
 const repository = z

@@ -1,3 +1,4 @@
+import { branchName } from "@miaobu/contract";
 import { deploymentHost } from "@miaobu/shared";
 import { Hono } from "hono";
 import { z } from "zod";
@@ -7,7 +8,6 @@ import { schedulerOf } from "../services/builds/clients.ts";
 import { projectOfHook } from "../services/builds/hooks.ts";
 import { triggerBuild } from "../services/builds/trigger.ts";
 import { validate } from "../validation.ts";
-import { branchName } from "./schemas.ts";
 
 export const hookQuery = z.object({
   branch: branchName.optional(),

@@ -1,3 +1,4 @@
+import type { ProjectSettingsInput } from "@miaobu/contract";
 import { type Environment, projects } from "@miaobu/db";
 import { eq } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
@@ -6,7 +7,6 @@ import { envKeyProblem, MAX_ENV_VALUE_BYTES, MAX_ENV_VARS, setEnvVar } from "../
 import { createProject } from "../projects/create.ts";
 import { checkGitUrl } from "../projects/git-url.ts";
 import type { ProjectRow } from "../projects/present.ts";
-import type { ProjectSettingsInput } from "../projects/settings.ts";
 import { clientOf } from "./accounts.ts";
 import { fromGitHubError, type GitHubClient, GitHubError } from "./client.ts";
 

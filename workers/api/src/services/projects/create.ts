@@ -1,10 +1,11 @@
+import type { ProjectSettingsInput } from "@miaobu/contract";
 import { projects } from "@miaobu/db";
 import { newId, slugProblem } from "@miaobu/shared";
 import { eq } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
 import type { ProjectRow } from "./present.ts";
-import { type ProjectSettingsInput, settingsColumns } from "./settings.ts";
+import { settingsColumns } from "./settings.ts";
 
 export interface CreateProjectInput extends ProjectSettingsInput {
   name: string;

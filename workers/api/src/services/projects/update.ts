@@ -1,10 +1,11 @@
+import type { ProjectSettingsInput } from "@miaobu/contract";
 import { projects } from "@miaobu/db";
 import { and, eq } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import { watchRoutes } from "../route-events/announce.ts";
 import { findProject } from "./find.ts";
 import type { ProjectRow } from "./present.ts";
-import { type ProjectSettingsInput, settingsColumns } from "./settings.ts";
+import { settingsColumns } from "./settings.ts";
 
 export type UpdateProjectInput = ProjectSettingsInput;
 

@@ -4,8 +4,9 @@ import { ApiError } from "../../errors.ts";
 /** Every scope: what sessions and `auth/login` tokens have. */
 export const ALL_SCOPES: readonly TokenScope[] = TOKEN_SCOPES;
 
+// Routes not declared in the contract yet (packages/contract) take their scope from these lists.
 // The routes that change deployments but nothing else: what CI needs. Everything else that writes is admin.
-const DEPLOY_ROUTES: readonly [method: string, path: RegExp][] = [
+export const DEPLOY_ROUTES: readonly [method: string, path: RegExp][] = [
   ["POST", /^\/api\/v1\/projects\/[^/]+\/deployments$/],
   ["PUT", /^\/api\/v1\/deployments\/[^/]+\/blobs\/[^/]+$/],
   ["POST", /^\/api\/v1\/deployments\/[^/]+\/blobs$/],
@@ -15,10 +16,13 @@ const DEPLOY_ROUTES: readonly [method: string, path: RegExp][] = [
 
 // Reads that reveal credentials or configuration values: admin even though they are GETs.
 // Domains are managed with `admin` only, reads included (a certificate download carries a private key).
-const ADMIN_READS =
+export const ADMIN_READS =
   /^\/api\/v1\/(?:tokens|github)(?:\/|$)|^\/api\/v1\/projects\/[^/]+\/(?:env|domains)(?:\/|$)/;
 
-/** The scope a request needs: `read` for GETs, `deploy` for deployment writes, `admin` for the rest. */
+/**
+ * The scope a request to a route not declared in the contract needs: `read` for GETs, `deploy` for
+ * deployment writes, `admin` for the rest.
+ */
 export function requiredScope(method: string, path: string): TokenScope {
   const normalized = path.length > 1 ? path.replace(/\/+$/, "") : path;
   if (ADMIN_READS.test(normalized)) return "admin";
@@ -35,9 +39,13 @@ export function hasScope(granted: readonly TokenScope[], needed: TokenScope): bo
   return granted.some((scope) => TOKEN_SCOPES.indexOf(scope) >= rank);
 }
 
-/** 403 `insufficient_scope` unless `granted` covers what `method path` needs. */
-export function requireScope(granted: readonly TokenScope[], method: string, path: string): void {
-  const needed = requiredScope(method, path);
+/** 403 `insufficient_scope` unless `granted` covers `needed`, which `method path` needs. */
+export function requireScope(
+  granted: readonly TokenScope[],
+  needed: TokenScope,
+  method: string,
+  path: string,
+): void {
   if (!hasScope(granted, needed)) {
     throw new ApiError(
       "insufficient_scope",

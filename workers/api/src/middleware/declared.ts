@@ -1,0 +1,24 @@
+import { declaredRoutes, type RoutePolicy } from "@miaobu/contract";
+import type { Context } from "hono";
+import { matchedRoutes } from "hono/route";
+
+const POLICIES = new Map(
+  declaredRoutes.map((route) => [
+    `${route.method.toUpperCase()} ${route.getRoutingPath()}`,
+    route["x-miaobu"],
+  ]),
+);
+
+/**
+ * The policy (scope, rate limit, body limit) of the declared route this request matched, or undefined for a
+ * route not migrated to the contract yet (or no route at all), which the path lists still cover.
+ */
+export function declaredPolicy(c: Context): RoutePolicy | undefined {
+  const routes = matchedRoutes(c);
+  // Middleware registered with `use` has the method ALL; the route's own handler comes last.
+  for (let i = routes.length - 1; i >= 0; i--) {
+    const route = routes[i];
+    if (route && route.method !== "ALL") return POLICIES.get(`${route.method} ${route.path}`);
+  }
+  return undefined;
+}
