@@ -1,4 +1,5 @@
-// `npm run check`: types in every workspace, lint and format, and generated Worker types current.
+// `npm run check`: types in every workspace, lint and format, generated Worker types current, and the
+// OpenAPI document generated from the contract and valid.
 // `--write-types` regenerates the Worker types instead of checking them.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
@@ -22,6 +23,7 @@ const steps: { name: string; command: string; args: string[]; cwd?: string }[] =
 if (!writeTypes) {
   for (const project of [
     "packages/shared",
+    "packages/contract",
     "packages/detect",
     "packages/edge",
     "containers/builder",
@@ -41,6 +43,11 @@ if (!writeTypes) {
     });
   }
   steps.push({ name: "lint and format (biome)", command: bin("biome"), args: ["check", "."] });
+  steps.push({
+    name: "OpenAPI document generated and valid",
+    command: process.execPath,
+    args: [path.join(ROOT, "scripts/check-openapi.ts")],
+  });
 }
 
 let failed = 0;
