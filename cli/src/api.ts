@@ -7,6 +7,7 @@ import type {
   EnvVar,
   ExportedFile,
   Project,
+  ProjectPage,
   PruneReport,
   TokenInfo,
   UploadLimits,
@@ -177,10 +178,7 @@ export class ApiClient {
     let cursor: string | null = null;
     do {
       const query: string = cursor ? `?limit=100&cursor=${encodeURIComponent(cursor)}` : "?limit=100";
-      const page: { projects: Project[]; nextCursor?: string | null } = await this.request(
-        "GET",
-        `/api/v1/projects${query}`,
-      );
+      const page: ProjectPage = await this.request("GET", `/api/v1/projects${query}`);
       projects.push(...page.projects);
       cursor = page.nextCursor ?? null;
     } while (cursor);

@@ -6,29 +6,8 @@ export interface User {
   name: string | null;
 }
 
-export interface Project {
-  id: string;
-  name: string;
-  productionBranch: string;
-  productionDeploymentId: string | null;
-  productionUrl: string;
-  createdAt: string;
-  updatedAt: string;
-  /** Cloudflare Workers' `assets.html_handling` and `assets.not_found_handling` (or `auto`). */
-  htmlHandling?: string;
-  notFoundHandling?: string;
-  skewProtectionDays?: number;
-  previewProtected?: boolean;
-  gitUrl?: string | null;
-  rootDir?: string | null;
-  hasDeployHook?: boolean;
-  /** Retention: the newest ready production and preview deployments kept, and the age under which all are. */
-  retainProduction?: number;
-  retainPreview?: number;
-  retainDays?: number;
-  /** When the build cache was last cleared; null: never. */
-  cacheClearedAt?: string | null;
-}
+/** Projects as the API's contract declares them: a change there fails type-checking here. */
+export type { Project, ProjectPage } from "@miaobu/contract";
 
 /** A line of `_redirects` or `_headers` the API could not use. */
 export interface RuleProblem {

@@ -1,6 +1,6 @@
 // Request fields several routes share; each is checked the same way wherever it arrives.
 import { z } from "@hono/zod-openapi";
-import { GIT_CREDENTIALS_PROBLEM, parseGitUrl } from "@miaobu/shared";
+import { GIT_CREDENTIALS_PROBLEM, parseGitUrl } from "@miaobu/shared/git-url";
 import {
   HTML_HANDLING_MODES,
   NOT_FOUND_HANDLING_MODES,

@@ -1,6 +1,6 @@
 // The projects routes (`/api/v1/projects`, `/api/v1/projects/{project}`).
 import { z } from "@hono/zod-openapi";
-import { ID_PREFIXES } from "@miaobu/shared";
+import { ID_PREFIXES } from "@miaobu/shared/ids";
 import { HTML_HANDLING_MODES, NOT_FOUND_HANDLING_MODES } from "@miaobu/shared/serving";
 import { declareRoute, jsonRequest, jsonResponse } from "./declare.ts";
 import { pathParams, projectSettings, projectSettingsSchema } from "./inputs.ts";

@@ -6,39 +6,9 @@ export interface User {
   name: string | null;
 }
 
-/** Cloudflare Workers' `assets.html_handling`. */
-export type HtmlHandling = "auto-trailing-slash" | "force-trailing-slash" | "drop-trailing-slash" | "none";
-/** Workers' `assets.not_found_handling`, or `auto`: Pages' inference. */
-export type NotFoundHandling = "auto" | "single-page-application" | "404-page" | "none";
-
-export interface Project {
-  id: string;
-  name: string;
-  productionBranch: string;
-  productionDeploymentId: string | null;
-  productionUrl: string;
-  gitUrl: string | null;
-  rootDir: string | null;
-  framework: string | null;
-  installCommand: string | null;
-  buildCommand: string | null;
-  outputDir: string | null;
-  nodeVersion: string | null;
-  buildTimeoutSeconds: number;
-  hasDeployHook: boolean;
-  htmlHandling: HtmlHandling;
-  notFoundHandling: NotFoundHandling;
-  skewProtectionDays: number;
-  /** Retention (docs/retention.md): newest ready production and preview deployments kept, and days kept. */
-  retainProduction: number;
-  retainPreview: number;
-  retainDays: number;
-  previewProtected: boolean;
-  /** When the build cache was last cleared; null: never. */
-  cacheClearedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** Projects as the API's contract declares them: a change there fails type-checking here. */
+export type { Project } from "@miaobu/contract";
+export type { HtmlHandling, NotFoundHandling } from "@miaobu/shared/serving";
 
 import type { DeploymentStatus } from "@miaobu/shared/statuses";
 

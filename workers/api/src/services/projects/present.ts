@@ -1,11 +1,12 @@
+import type { Project } from "@miaobu/contract";
 import type { projects } from "@miaobu/db";
 import { productionHost, redactGitUrl } from "@miaobu/shared";
 import { type Config, siteUrl } from "../../env.ts";
 
 export type ProjectRow = typeof projects.$inferSelect;
 
-/** The project object of docs/api.md. */
-export function presentProject(config: Config, row: ProjectRow) {
+/** The project object of docs/api.md, as the contract declares it. */
+export function presentProject(config: Config, row: ProjectRow): Project {
   return {
     id: row.id,
     name: row.slug,
@@ -34,5 +35,3 @@ export function presentProject(config: Config, row: ProjectRow) {
     updatedAt: new Date(row.updatedAt).toISOString(),
   };
 }
-
-export type ProjectJson = ReturnType<typeof presentProject>;
