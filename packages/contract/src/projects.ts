@@ -58,15 +58,16 @@ export const projectListQuery = z.strictObject({
 export const projectPage = z.object({ projects: z.array(projectSchema), nextCursor: nullableText });
 export type ProjectPage = z.infer<typeof projectPage>;
 
+// What every projects route shares: the tag, a token or session, the `api` rate limit.
+const projectsGroup = { tags: ["projects"] as [string], auth: "token" as const, rateLimit: "api" as const };
+
 export const createProject = declareRoute({
   method: "post",
   path: "/api/v1/projects",
   operationId: "createProject",
-  tags: ["projects"],
+  ...projectsGroup,
   summary: "Create a project",
-  auth: "token",
   scope: "admin",
-  rateLimit: "api",
   request: { body: jsonRequest(createProjectBody, { name: "my-site" }) },
   responses: { 201: jsonResponse("the new project", oneProject) },
   errors: { 409: "the name is taken" },
@@ -76,11 +77,9 @@ export const listProjects = declareRoute({
   method: "get",
   path: "/api/v1/projects",
   operationId: "listProjects",
-  tags: ["projects"],
+  ...projectsGroup,
   summary: "List your projects, newest first, a page at a time (`limit` 1–100, default 50)",
-  auth: "token",
   scope: "read",
-  rateLimit: "api",
   request: { query: projectListQuery },
   responses: { 200: jsonResponse("a page of projects; `nextCursor` fetches the next", projectPage) },
 });
@@ -89,11 +88,9 @@ export const getProject = declareRoute({
   method: "get",
   path: "/api/v1/projects/{project}",
   operationId: "getProject",
-  tags: ["projects"],
+  ...projectsGroup,
   summary: "Get a project by id or name",
-  auth: "token",
   scope: "read",
-  rateLimit: "api",
   request: { params: projectPath },
   responses: { 200: jsonResponse("the project", oneProject) },
 });
@@ -102,11 +99,9 @@ export const updateProject = declareRoute({
   method: "patch",
   path: "/api/v1/projects/{project}",
   operationId: "updateProject",
-  tags: ["projects"],
+  ...projectsGroup,
   summary: "Change a project's settings",
-  auth: "token",
   scope: "admin",
-  rateLimit: "api",
   request: {
     params: projectPath,
     body: jsonRequest(projectSettingsSchema, {
@@ -121,11 +116,9 @@ export const deleteProject = declareRoute({
   method: "delete",
   path: "/api/v1/projects/{project}",
   operationId: "deleteProject",
-  tags: ["projects"],
+  ...projectsGroup,
   summary: "Delete a project, its deployments, routes and files",
-  auth: "token",
   scope: "admin",
-  rateLimit: "api",
   request: { params: projectPath },
   responses: { 204: { description: "deleted" } },
 });

@@ -1,31 +1,15 @@
-import { TOKEN_SCOPES, type TokenScope } from "@miaobu/shared/scopes";
 import {
   HTML_HANDLING_MODES,
-  type HtmlHandling,
   NOT_FOUND_HANDLING_MODES,
   NOT_FOUND_MODES,
-  type NotFoundHandling,
-  type NotFoundMode,
   TRAILING_SLASH_MODES,
-  type TrailingSlashMode,
 } from "@miaobu/shared/serving";
-import { DEPLOYMENT_STATUSES, type DeploymentStatus } from "@miaobu/shared/statuses";
+import { DEPLOYMENT_STATUSES } from "@miaobu/shared/statuses";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-export {
-  DEPLOYMENT_STATUSES,
-  type DeploymentStatus,
-  HTML_HANDLING_MODES,
-  type HtmlHandling,
-  NOT_FOUND_HANDLING_MODES,
-  NOT_FOUND_MODES,
-  type NotFoundHandling,
-  type NotFoundMode,
-  TOKEN_SCOPES,
-  type TokenScope,
-  TRAILING_SLASH_MODES,
-  type TrailingSlashMode,
-};
+export * from "@miaobu/shared/scopes";
+export * from "@miaobu/shared/serving";
+export { DEPLOYMENT_STATUSES, type DeploymentStatus } from "@miaobu/shared/statuses";
 
 export const ENVIRONMENTS = ["production", "preview"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];

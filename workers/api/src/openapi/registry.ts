@@ -1,18 +1,8 @@
+import type { AuthKind } from "@miaobu/contract";
 import type { ZodObject, ZodType } from "zod";
 import type { PolicyName } from "../services/ratelimit/policies.ts";
 
-/** How an operation is authenticated. */
-export type AuthKind =
-  /** An API token (`Bearer mb_…`) or the console's session cookie. */
-  | "token"
-  /** A build's callback token (`Bearer mbd_…`), for its own deployment only. */
-  | "callback"
-  /** An API token or, on upload routes, a build's callback token. */
-  | "token-or-callback"
-  /** The console's session cookie only. */
-  | "session"
-  /** Nothing, or a secret in the path. */
-  | "none";
+export type { AuthKind };
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
