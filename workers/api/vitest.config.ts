@@ -68,6 +68,9 @@ export default defineConfig(async () => {
     ],
     test: {
       setupFiles: ["./test/setup.ts"],
+      // A bound for a hung test, not a speed budget: on a loaded 2-core machine the heaviest tests (thousands
+      // of stored objects) take well over vitest's default 5 s.
+      testTimeout: 60_000,
       // One JSON line per request (middleware/logging.ts) would bury the test output; test/logging.test.ts
       // checks those lines itself.
       onConsoleLog: (log: string) => !log.includes('"msg":"request"'),

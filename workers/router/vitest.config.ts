@@ -20,6 +20,7 @@ export default defineConfig(async () => {
         },
       }),
     ],
-    test: { setupFiles: ["./test/setup.ts"] },
+    // A bound for a hung test, not a speed budget (the default 5 s is one on a loaded machine).
+    test: { setupFiles: ["./test/setup.ts"], testTimeout: 60_000 },
   };
 });
