@@ -57,6 +57,16 @@ export const DEVIATIONS: readonly Deviation[] = [
       c.pages.status === 200 &&
       c.miaobu.status === 304,
   },
+  {
+    name: "javascript-type",
+    kind: "deliberate",
+    reason:
+      "Miaobu types `.js` as `text/javascript; charset=utf-8` (RFC 9239, as Workers static assets do); Pages' uploader and pages dev (mime 3) say `application/javascript`, which browsers treat the same",
+    matches: (c) =>
+      c.difference.field === "header:content-type" &&
+      c.difference.pages === "application/javascript" &&
+      c.difference.miaobu === "text/javascript; charset=utf-8",
+  },
 ];
 
 /** The first known deviation explaining a difference, or null. */
