@@ -86,6 +86,9 @@ interface Visit {
   sources: BlobSources;
 }
 
+/** GET and HEAD: the only methods a site answers with its files. */
+const isRead = (request: Request) => request.method === "GET" || request.method === "HEAD";
+
 async function serveSite(env: Env, state: RouterState, now: number, visit: Visit): Promise<Response> {
   const { request, url, route, site, sources } = visit;
   const pages = isPagesFlavour(route);
@@ -97,7 +100,7 @@ async function serveSite(env: Env, state: RouterState, now: number, visit: Visit
   }
   // Other methods get a rule's redirect or a 405, never a file: Pages refuses them right after the rules,
   // Workers once it knows what would answer (nothing: 404).
-  const read = request.method === "GET" || request.method === "HEAD";
+  const read = isRead(request);
   if (pages && !read) return methodNotAllowed();
   const pathname = rule ? new URL(rule.to, url).pathname : url.pathname;
   const resolution = resolveAsset(pathname, site.manifest, route);
@@ -135,8 +138,7 @@ async function handle(
 ): Promise<Response> {
   const url = new URL(request.url);
   const host = normalizeHost(url.host);
-  const read = request.method === "GET" || request.method === "HEAD";
-  if (read && url.pathname.startsWith(ACME_CHALLENGE_PREFIX)) {
+  if (isRead(request) && url.pathname.startsWith(ACME_CHALLENGE_PREFIX)) {
     const answer = await acmeChallenge(env.DB, host, url.pathname);
     if (answer) return answer;
   }
