@@ -3,12 +3,14 @@ import type {
   Certificate,
   ClearedCache,
   Deployment,
+  DeploymentFiles,
+  DeploymentPage,
   Domain,
   EnvVar,
-  ExportedFile,
   Project,
   ProjectPage,
   PruneReport,
+  RoutedDeployment,
   TokenInfo,
   UploadLimits,
   User,
@@ -226,7 +228,7 @@ export class ApiClient {
     if (query.limit !== undefined) params.set("limit", String(query.limit));
     if (query.cursor) params.set("cursor", query.cursor);
     const search = params.size > 0 ? `?${params}` : "";
-    return this.request<{ deployments: Deployment[]; nextCursor: string | null }>(
+    return this.request<DeploymentPage>(
       "GET",
       `/api/v1/projects/${encodeURIComponent(project)}/deployments${search}`,
       { notFound: projectNotFound(project) },
@@ -235,7 +237,7 @@ export class ApiClient {
 
   /** `GET /api/v1/deployments/:id/files`: the deployment and the files of its manifest. */
   listFiles(deploymentId: string) {
-    return this.request<{ deployment: Deployment; files: ExportedFile[] }>(
+    return this.request<DeploymentFiles>(
       "GET",
       `/api/v1/deployments/${encodeURIComponent(deploymentId)}/files`,
       { notFound: deploymentNotFound(deploymentId), timeoutMs: 300_000 },
@@ -262,7 +264,7 @@ export class ApiClient {
   }
 
   promote(deploymentId: string) {
-    return this.request<{ deployment: Deployment; project: Project }>(
+    return this.request<RoutedDeployment>(
       "POST",
       `/api/v1/deployments/${encodeURIComponent(deploymentId)}/promote`,
       { notFound: `deployment "${deploymentId}" not found (run \`miaobu deployments <project>\`)` },
@@ -270,7 +272,7 @@ export class ApiClient {
   }
 
   rollback(project: string, deploymentId: string | undefined) {
-    return this.request<{ deployment: Deployment; project: Project }>(
+    return this.request<RoutedDeployment>(
       "POST",
       `/api/v1/projects/${encodeURIComponent(project)}/rollback`,
       { json: deploymentId === undefined ? {} : { deploymentId } },

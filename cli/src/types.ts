@@ -6,40 +6,17 @@ export interface User {
   name: string | null;
 }
 
-/** Projects as the API's contract declares them: a change there fails type-checking here. */
-export type { Project, ProjectPage } from "@miaobu/contract";
-
-/** A line of `_redirects` or `_headers` the API could not use. */
-export interface RuleProblem {
-  file: string;
-  line: number;
-  message: string;
-}
-
-export interface Deployment {
-  id: string;
-  shortId: string;
-  projectId: string;
-  project: string;
-  /** `deleted`: removed by the project's retention policy; its files are gone and its URL answers 410. */
-  status: "uploading" | "ready" | "failed" | "deleted" | (string & {});
-  environment: "production" | "preview" | (string & {});
-  branch: string;
-  commitSha: string | null;
-  commitMessage: string | null;
-  source: string;
-  fileCount: number;
-  totalBytes: number;
-  url: string;
-  aliases: string[];
-  isProduction: boolean;
-  createdAt: string;
-  readyAt: string | null;
-  errorMessage: string | null;
-  rulesReport?: RuleProblem[];
-  /** Built without cache: nothing was restored. */
-  skipCache?: boolean;
-}
+/** Projects and deployments as the API's contract declares them: a change there fails type-checking here. */
+export type {
+  Deployment,
+  DeploymentFiles,
+  DeploymentPage,
+  ExportedFile,
+  Project,
+  ProjectPage,
+  RoutedDeployment,
+  RuleProblem,
+} from "@miaobu/contract";
 
 export interface UploadLimits {
   maxFileBytes: number;
@@ -93,13 +70,6 @@ export interface Certificate {
   lastError: string | null;
   attempts: number;
   nextAttemptAt: string | null;
-}
-
-/** One file of `GET /api/v1/deployments/:id/files`: its path relative to the deployed folder. */
-export interface ExportedFile {
-  path: string;
-  hash: string;
-  size: number;
 }
 
 /** The answer of `DELETE /api/v1/projects/:project/cache`. */

@@ -109,9 +109,9 @@ export function jsonResponse<S extends z.ZodType>(description: string, schema: S
   return { description, content: { "application/json": { schema } } };
 }
 
-/** A JSON request body checked by `schema`, with an example. */
-export function jsonRequest<S extends z.ZodType>(schema: S, example: unknown) {
-  return { required: true, content: { "application/json": { schema, example } } };
+/** A JSON request body checked by `schema`, with an example; an optional one may be left out (read as `{}`). */
+export function jsonRequest<S extends z.ZodType>(schema: S, example: unknown, { required = true } = {}) {
+  return { required, content: { "application/json": { schema, example } } };
 }
 
 /** Declares a route once: its operation, its request and response schemas, and its policy. */

@@ -4,21 +4,22 @@ import {
   NOT_FOUND_MODES,
   TRAILING_SLASH_MODES,
 } from "@miaobu/shared/serving";
-import { DEPLOYMENT_STATUSES } from "@miaobu/shared/statuses";
+import { DEPLOYMENT_SOURCES, DEPLOYMENT_STATUSES, ENVIRONMENTS } from "@miaobu/shared/statuses";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export * from "@miaobu/shared/scopes";
 export * from "@miaobu/shared/serving";
-export { DEPLOYMENT_STATUSES, type DeploymentStatus } from "@miaobu/shared/statuses";
-
-export const ENVIRONMENTS = ["production", "preview"] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
+export {
+  DEPLOYMENT_SOURCES,
+  DEPLOYMENT_STATUSES,
+  type DeploymentSource,
+  type DeploymentStatus,
+  ENVIRONMENTS,
+  type Environment,
+} from "@miaobu/shared/statuses";
 
 export const ROUTE_KINDS = ["production", "branch", "deployment", "custom"] as const;
 export type RouteKind = (typeof ROUTE_KINDS)[number];
-
-export const DEPLOYMENT_SOURCES = ["cli", "git", "hook", "console", "github"] as const;
-export type DeploymentSource = (typeof DEPLOYMENT_SOURCES)[number];
 
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),

@@ -1,4 +1,5 @@
-// A deployment's statuses, declared once for the API, its database, the CLI and the console.
+// A deployment's statuses, environments and sources, declared once for the API, its database, the CLI and the
+// console.
 
 export const DEPLOYMENT_STATUSES = [
   "uploading",
@@ -23,3 +24,11 @@ export type FinalStatus = (typeof FINAL_STATUSES)[number];
 export function isFinalStatus(status: string): status is FinalStatus {
   return (FINAL_STATUSES as readonly string[]).includes(status);
 }
+
+/** Where a deployment serves: production (the project's host and custom domains) or a preview. */
+export const ENVIRONMENTS = ["production", "preview"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** What made a deployment. */
+export const DEPLOYMENT_SOURCES = ["cli", "git", "hook", "console", "github"] as const;
+export type DeploymentSource = (typeof DEPLOYMENT_SOURCES)[number];

@@ -6,47 +6,13 @@ export interface User {
   name: string | null;
 }
 
-/** Projects as the API's contract declares them: a change there fails type-checking here. */
-export type { Project } from "@miaobu/contract";
+/** Projects and deployments as the API's contract declares them: a change there fails type-checking here. */
+export type { Deployment, DeploymentPage, Phase, Project, RoutedDeployment } from "@miaobu/contract";
 export type { HtmlHandling, NotFoundHandling } from "@miaobu/shared/serving";
 
 import type { DeploymentStatus } from "@miaobu/shared/statuses";
 
 export { type DeploymentStatus, isFinalStatus } from "@miaobu/shared/statuses";
-
-export interface Phase {
-  name: string;
-  startedAt: number;
-  endedAt: number | null;
-}
-
-export interface Deployment {
-  id: string;
-  shortId: string;
-  projectId: string;
-  project: string;
-  status: DeploymentStatus;
-  environment: "production" | "preview";
-  branch: string;
-  commitSha: string | null;
-  commitMessage: string | null;
-  source: string;
-  fileCount: number;
-  totalBytes: number;
-  url: string;
-  aliases: string[];
-  isProduction: boolean;
-  createdAt: string;
-  readyAt: string | null;
-  errorMessage: string | null;
-  rulesReport: { file: string; line: number; message: string }[];
-  framework: string | null;
-  phases: Phase[];
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** Built without cache: nothing was restored. */
-  skipCache: boolean;
-}
 
 export interface Analysis {
   framework: { id: string; name: string } | null;

@@ -48,7 +48,7 @@ const routes = app
   .route("/api/v1/projects", cacheRoutes)
   // Before the deployment routes, so it wraps the builder's finalize.
   .use("/api/v1/deployments/:id/finalize", settleAfterFinalize)
-  .route("/api/v1", deploymentRoutes)
+  .route("/", deploymentRoutes)
   .route("/api/v1", buildRoutes)
   .route("/api/v1", analyzeRoutes)
   .route("/api/v1", logRoutes)

@@ -1,18 +1,13 @@
 import { useState } from "preact/hooks";
 import { useLocation, useRoute } from "preact-iso";
 import { api, seg } from "../../api/client.ts";
-import { type Deployment, isFinalStatus, type Project } from "../../api/types.ts";
+import { type Deployment, type DeploymentPage, isFinalStatus, type Project } from "../../api/types.ts";
 import { DeploymentList } from "../../components/deployment-list.tsx";
 import { ErrorMessage } from "../../components/error-message.tsx";
 import { ProjectFrame, useProject } from "../../components/project-frame.tsx";
 import { BusyButton, Loading } from "../../components/ui.tsx";
 import { hostOf } from "../../lib/format.ts";
 import { useAction, useInterval, useNow, useResource } from "../../lib/hooks.ts";
-
-interface Page {
-  deployments: Deployment[];
-  nextCursor: string | null;
-}
 
 function Deployments({ project, reloadProject }: { project: Project; reloadProject: () => void }) {
   const { route } = useLocation();
@@ -21,12 +16,14 @@ function Deployments({ project, reloadProject }: { project: Project; reloadProje
   const base = `/projects/${seg(project.name)}`;
   // Polling reloads everything shown so far (up to the API's 100), so "load more" pages stay fresh too.
   const list = useResource(
-    () => api.get<Page>(`${base}/deployments?limit=${Math.min(100, Math.max(20, count))}`),
+    () => api.get<DeploymentPage>(`${base}/deployments?limit=${Math.min(100, Math.max(20, count))}`),
     project.id,
   );
   const more = useAction(async () => {
     if (!list.data?.nextCursor) return;
-    const next = await api.get<Page>(`${base}/deployments?limit=20&cursor=${seg(list.data.nextCursor)}`);
+    const next = await api.get<DeploymentPage>(
+      `${base}/deployments?limit=20&cursor=${seg(list.data.nextCursor)}`,
+    );
     list.setData({
       deployments: list.data.deployments.concat(next.deployments),
       nextCursor: next.nextCursor,

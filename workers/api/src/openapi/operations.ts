@@ -1,9 +1,5 @@
 import { loginBody } from "../routes/auth.ts";
-import {
-  createBody as createDeploymentBody,
-  listQuery as deploymentListQuery,
-  rollbackBody,
-} from "../routes/deployments.ts";
+import { createBody as createDeploymentBody } from "../routes/deployments.ts";
 import { pruneBody } from "../routes/retention.ts";
 import { accountOperations } from "./operations-accounts.ts";
 import { buildOperations } from "./operations-builds.ts";
@@ -96,27 +92,6 @@ export const operations: Operation[] = [
     rateLimit: ["api"],
   },
   {
-    method: "get",
-    path: "/api/v1/projects/:project/deployments",
-    tag: "deployments",
-    summary: "List a project's deployments, newest first, a page at a time",
-    auth: "token",
-    query: deploymentListQuery,
-    success: { status: 200, description: "`{ deployments, nextCursor }`" },
-    rateLimit: ["api"],
-  },
-  {
-    method: "post",
-    path: "/api/v1/projects/:project/rollback",
-    tag: "deployments",
-    summary: "Point production at an older ready deployment",
-    auth: "token",
-    body: json(rollbackBody, {}, true),
-    success: { status: 200, description: "`{ deployment, project }`" },
-    errors: { 409: "nothing to roll back to, or the deployment is not ready" },
-    rateLimit: ["api"],
-  },
-  {
     method: "post",
     path: "/api/v1/projects/:project/prune",
     tag: "deployments",
@@ -131,31 +106,6 @@ export const operations: Operation[] = [
         "`{ dryRun, kept: [{ id, shortId, reason }], deleted: [{ id, shortId, environment, branch, createdAt }], blobs: { deleted, bytes, skipped? } }`",
     },
     errors: { 409: "another retention sweep of this project is running" },
-    rateLimit: ["api"],
-  },
-  {
-    method: "get",
-    path: "/api/v1/deployments/:id",
-    tag: "deployments",
-    summary: "Get a deployment",
-    auth: "token",
-    success: { status: 200, description: "`{ deployment }`" },
-    rateLimit: ["api"],
-  },
-  {
-    method: "get",
-    path: "/api/v1/deployments/:id/files",
-    tag: "deployments",
-    summary: "Export: the files of a deployment, from its manifest",
-    description:
-      "Paths are relative to the deployed folder, sorted. Each file's bytes are at `files/{hash}`.",
-    auth: "token",
-    success: { status: 200, description: "`{ deployment, files: [{ path, hash, size }] }`" },
-    errors: {
-      404: "no such deployment, or not yours; or its manifest is missing from storage",
-      409: "the deployment has no files yet (a build before its upload step)",
-      410: "the deployment was deleted by the project's retention policy",
-    },
     rateLimit: ["api"],
   },
   {
@@ -205,16 +155,6 @@ export const operations: Operation[] = [
     auth: "token-or-callback",
     success: { status: 200, description: "`{ deployment }`" },
     errors: { 409: "the deployment cannot be finalized", 422: "`missing_blobs`" },
-    rateLimit: ["api"],
-  },
-  {
-    method: "post",
-    path: "/api/v1/deployments/:id/promote",
-    tag: "deployments",
-    summary: "Make a ready deployment production",
-    auth: "token",
-    success: { status: 200, description: "`{ deployment, project }`" },
-    errors: { 409: "the deployment is not ready" },
     rateLimit: ["api"],
   },
   ...buildOperations,

@@ -1,8 +1,15 @@
-import { branchName } from "@miaobu/contract";
-import { ID_PREFIXES, SHA256_PATTERN } from "@miaobu/shared";
-import { Hono } from "hono";
+import {
+  branchName,
+  listDeploymentFiles as filesRoute,
+  getDeployment as getRoute,
+  listDeployments as listRoute,
+  promoteDeployment as promoteRoute,
+  type RoutedDeployment,
+  rollbackProject as rollbackRoute,
+} from "@miaobu/contract";
+import { SHA256_PATTERN } from "@miaobu/shared";
 import { z } from "zod";
-import type { AppEnv } from "../env.ts";
+import type { Deps } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { mediaType, readBody } from "../lib/body.ts";
 import { readBatch, requireMultipart } from "../lib/multipart.ts";
@@ -13,13 +20,17 @@ import { findExportBlob, listExportFiles, readExportBlob } from "../services/dep
 import { finalizeDeployment } from "../services/deployments/finalize.ts";
 import { findDeployment } from "../services/deployments/find.ts";
 import { listDeployments } from "../services/deployments/list.ts";
-import { aliasesOf, presentDeployment, presentOne } from "../services/deployments/present.ts";
+import {
+  aliasesOf,
+  type DeploymentRow,
+  presentDeployment,
+  presentOne,
+} from "../services/deployments/present.ts";
 import { promoteDeployment } from "../services/deployments/promote.ts";
 import { rollbackProject } from "../services/deployments/rollback.ts";
-import { presentProject } from "../services/projects/present.ts";
+import { type ProjectRow, presentProject } from "../services/projects/present.ts";
 import { jsonBody, validate } from "../validation.ts";
-
-const deploymentId = z.string().max(64);
+import { contractRoutes, guarded } from "./contract.ts";
 
 /** A pre-compressed copy of a file, uploaded as a blob of its own. */
 const variant = z.strictObject({
@@ -45,13 +56,6 @@ export const createBody = z.strictObject({
   ),
 });
 
-export const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().startsWith(`${ID_PREFIXES.deployment}_`).max(64).optional(),
-});
-
-export const rollbackBody = z.strictObject({ deploymentId: deploymentId.optional() });
-
 /** Whether an `If-None-Match` header names the blob `hash` (or `*`). */
 function etagMatches(header: string | undefined, hash: string): boolean {
   if (!header) return false;
@@ -61,10 +65,60 @@ function etagMatches(header: string | undefined, hash: string): boolean {
   });
 }
 
-/** Deployments and the upload protocol, mounted at `/api/v1`. */
-export const deploymentRoutes = new Hono<AppEnv>()
+/** A deployment that production now points at, with its project as changed. */
+async function routed(deps: Deps, project: ProjectRow, deployment: DeploymentRow): Promise<RoutedDeployment> {
+  return {
+    deployment: await presentOne(deps, project, deployment),
+    project: presentProject(deps.config, project),
+  };
+}
+
+/**
+ * Deployments, mounted at `/`: the routes packages/contract/src/deployments.ts declares, then the upload
+ * protocol and a file's raw bytes, not declared yet (docs/contract.md).
+ */
+export const deploymentRoutes = contractRoutes()
+  .openapi(guarded(listRoute), async (c) => {
+    const deps = c.get("deps");
+    const { project, rows, nextCursor } = await listDeployments(
+      deps,
+      c.get("user").id,
+      c.req.valid("param").project,
+      c.req.valid("query"),
+    );
+    const aliases = await aliasesOf(deps, project.id);
+    const deployments = rows.map((row) => presentDeployment(deps.config, project, row, aliases));
+    return c.json({ deployments, nextCursor }, 200);
+  })
+  .openapi(guarded(rollbackRoute), async (c) => {
+    const deps = c.get("deps");
+    const { deploymentId } = c.req.valid("json");
+    const { project, deployment } = await rollbackProject(
+      deps,
+      c.get("user").id,
+      c.req.valid("param").project,
+      deploymentId,
+    );
+    return c.json(await routed(deps, project, deployment), 200);
+  })
+  .openapi(guarded(getRoute), async (c) => {
+    const deps = c.get("deps");
+    const { project, deployment } = await findDeployment(deps, c.get("user").id, c.req.valid("param").id);
+    return c.json({ deployment: await presentOne(deps, project, deployment) }, 200);
+  })
+  .openapi(guarded(filesRoute), async (c) => {
+    const deps = c.get("deps");
+    const { id } = c.req.valid("param");
+    const { project, deployment, files } = await listExportFiles(deps, c.get("user").id, id);
+    return c.json({ deployment: await presentOne(deps, project, deployment), files }, 200);
+  })
+  .openapi(guarded(promoteRoute), async (c) => {
+    const deps = c.get("deps");
+    const { project, deployment } = await promoteDeployment(deps, c.get("user").id, c.req.valid("param").id);
+    return c.json(await routed(deps, project, deployment), 200);
+  })
   .post(
-    "/projects/:project/deployments",
+    "/api/v1/projects/:project/deployments",
     requireAuth,
     jsonBody((c) => c.get("deps").config.maxManifestBytes),
     validate("json", createBody),
@@ -92,45 +146,7 @@ export const deploymentRoutes = new Hono<AppEnv>()
       );
     },
   )
-  .get("/projects/:project/deployments", requireAuth, validate("query", listQuery), async (c) => {
-    const deps = c.get("deps");
-    const { project, rows, nextCursor } = await listDeployments(
-      deps,
-      c.get("user").id,
-      c.req.param("project"),
-      c.req.valid("query"),
-    );
-    const aliases = await aliasesOf(deps, project.id);
-    return c.json({
-      deployments: rows.map((row) => presentDeployment(deps.config, project, row, aliases)),
-      nextCursor,
-    });
-  })
-  .post("/projects/:project/rollback", requireAuth, jsonBody(), validate("json", rollbackBody), async (c) => {
-    const deps = c.get("deps");
-    const { deploymentId } = c.req.valid("json");
-    const { project, deployment } = await rollbackProject(
-      deps,
-      c.get("user").id,
-      c.req.param("project"),
-      deploymentId,
-    );
-    return c.json({
-      deployment: await presentOne(deps, project, deployment),
-      project: presentProject(deps.config, project),
-    });
-  })
-  .get("/deployments/:id", requireAuth, async (c) => {
-    const deps = c.get("deps");
-    const { project, deployment } = await findDeployment(deps, c.get("user").id, c.req.param("id"));
-    return c.json({ deployment: await presentOne(deps, project, deployment) });
-  })
-  .get("/deployments/:id/files", requireAuth, async (c) => {
-    const deps = c.get("deps");
-    const { project, deployment, files } = await listExportFiles(deps, c.get("user").id, c.req.param("id"));
-    return c.json({ deployment: await presentOne(deps, project, deployment), files });
-  })
-  .get("/deployments/:id/files/:hash", requireAuth, async (c) => {
+  .get("/api/v1/deployments/:id/files/:hash", requireAuth, async (c) => {
     const deps = c.get("deps");
     const blob = await findExportBlob(deps, c.get("user").id, c.req.param("id"), c.req.param("hash"));
     // A blob is named by the hash of its bytes, so it never changes: the hash is a strong ETag forever.
@@ -146,7 +162,7 @@ export const deploymentRoutes = new Hono<AppEnv>()
       "Content-Length": String(object.size),
     });
   })
-  .put("/deployments/:id/blobs/:hash", requireAuth, async (c) => {
+  .put("/api/v1/deployments/:id/blobs/:hash", requireAuth, async (c) => {
     const deps = c.get("deps");
     const type = mediaType(c.req.header("Content-Type"));
     if (type !== "" && type !== "application/octet-stream") {
@@ -159,7 +175,7 @@ export const deploymentRoutes = new Hono<AppEnv>()
     await storeBlobs(deps, project, [{ hash, body }], sizes);
     return c.json({ hash, size: body.byteLength }, 201);
   })
-  .post("/deployments/:id/blobs", requireAuth, async (c) => {
+  .post("/api/v1/deployments/:id/blobs", requireAuth, async (c) => {
     const deps = c.get("deps");
     requireMultipart(c.req.raw);
     const { project, deployment } = await findUploadTarget(deps, c.get("user").id, c.req.param("id"));
@@ -173,16 +189,8 @@ export const deploymentRoutes = new Hono<AppEnv>()
     const uploaded = await storeBlobs(deps, project, uploads, sizes);
     return c.json({ uploaded }, 201);
   })
-  .post("/deployments/:id/finalize", requireAuth, async (c) => {
+  .post("/api/v1/deployments/:id/finalize", requireAuth, async (c) => {
     const deps = c.get("deps");
     const { project, deployment } = await finalizeDeployment(deps, c.get("user").id, c.req.param("id"));
     return c.json({ deployment: await presentOne(deps, project, deployment) });
-  })
-  .post("/deployments/:id/promote", requireAuth, async (c) => {
-    const deps = c.get("deps");
-    const { project, deployment } = await promoteDeployment(deps, c.get("user").id, c.req.param("id"));
-    return c.json({
-      deployment: await presentOne(deps, project, deployment),
-      project: presentProject(deps.config, project),
-    });
   });

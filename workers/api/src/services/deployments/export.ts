@@ -1,3 +1,4 @@
+import type { ExportedFile } from "@miaobu/contract";
 import { type Manifest, SHA256_PATTERN, storageKeys } from "@miaobu/shared";
 import type { StoredBody } from "@miaobu/storage";
 import type { Deps } from "../../env.ts";
@@ -6,13 +7,6 @@ import type { ProjectRow } from "../projects/present.ts";
 import { findDeployment } from "./find.ts";
 import { manifestHashes } from "./manifest.ts";
 import type { DeploymentRow } from "./present.ts";
-
-/** One file of an exported deployment: its path relative to the deployed folder. */
-export interface ExportedFile {
-  path: string;
-  hash: string;
-  size: number;
-}
 
 interface Found {
   project: ProjectRow;

@@ -1,5 +1,5 @@
+import type { Deployment, RuleProblem } from "@miaobu/contract";
 import { type deployments, routes } from "@miaobu/db";
-import type { RuleProblem } from "@miaobu/rules";
 import { deploymentHost } from "@miaobu/shared";
 import { and, eq, ne } from "drizzle-orm";
 import { type Config, type Deps, siteUrl } from "../../env.ts";
@@ -27,7 +27,6 @@ export async function aliasesOf({ db }: Pick<Deps, "db">, projectId: string): Pr
   return out;
 }
 
-/** Problems found in `_redirects` and `_headers` at finalize: `[{ file, line, message }]`, empty if none. */
 /** The `rules_report` column: the problems finalize found in `_redirects` and `_headers`. */
 export function parseRulesReport(text: string | null): RuleProblem[] {
   if (text === null) return [];
@@ -39,13 +38,13 @@ export function parseRulesReport(text: string | null): RuleProblem[] {
   }
 }
 
-/** The deployment object of docs/api.md. */
+/** The deployment object of docs/api.md, as the contract declares it. */
 export function presentDeployment(
   config: Config,
   project: ProjectRow,
   row: DeploymentRow,
   aliases: Map<string, string[]>,
-) {
+): Deployment {
   return {
     id: row.id,
     shortId: row.shortId,
@@ -76,13 +75,11 @@ export function presentDeployment(
   };
 }
 
-export type DeploymentJson = ReturnType<typeof presentDeployment>;
-
 /** Presents one deployment with its current aliases. */
 export async function presentOne(
   deps: Pick<Deps, "db" | "config">,
   project: ProjectRow,
   row: DeploymentRow,
-): Promise<DeploymentJson> {
+): Promise<Deployment> {
   return presentDeployment(deps.config, project, row, await aliasesOf(deps, project.id));
 }

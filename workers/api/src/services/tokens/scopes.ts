@@ -10,8 +10,8 @@ export const DEPLOY_ROUTES: readonly [method: string, path: RegExp][] = [
   ["POST", /^\/api\/v1\/projects\/[^/]+\/deployments$/],
   ["PUT", /^\/api\/v1\/deployments\/[^/]+\/blobs\/[^/]+$/],
   ["POST", /^\/api\/v1\/deployments\/[^/]+\/blobs$/],
-  ["POST", /^\/api\/v1\/deployments\/[^/]+\/(?:finalize|promote|cancel)$/],
-  ["POST", /^\/api\/v1\/projects\/[^/]+\/(?:builds|rollback)$/],
+  ["POST", /^\/api\/v1\/deployments\/[^/]+\/(?:finalize|cancel)$/],
+  ["POST", /^\/api\/v1\/projects\/[^/]+\/builds$/],
 ];
 
 // Reads that reveal credentials or configuration values: admin even though they are GETs.
