@@ -1,4 +1,5 @@
 import { createApp } from "./app.ts";
+import { mcpRoutes } from "./mcp/server.ts";
 import { bodyLimits } from "./middleware/body-limits.ts";
 import { requestLog } from "./middleware/logging.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
@@ -55,7 +56,12 @@ const routes = app
   .route("/api/v1/builds", callbackRoutes)
   .route("/api/v1/builds", buildCacheRoutes)
   .route("/api/v1/hooks", hookRoutes)
-  .route("/api/v1/hooks", githubWebhookRoutes);
+  .route("/api/v1/hooks", githubWebhookRoutes)
+  // The API's operations as MCP tools, each calling this app in process with the caller's token.
+  .route(
+    "/mcp",
+    mcpRoutes((request, env, ctx) => app.fetch(request, env, ctx)),
+  );
 
 /** The API's routes and types, for a typed client (`hc<AppType>`). */
 export type AppType = typeof routes;
