@@ -55,12 +55,32 @@ const TYPES: Record<string, string> = {
 
 const DEFAULT_TYPE = "application/octet-stream";
 
-/** Content-Type for a file path, from its extension. */
-export function contentTypeFor(path: string): string {
+/** A file name's extension, lower-cased; none for a name without a dot or starting with its only one. */
+function extensionOf(path: string): string | null {
   const name = path.slice(path.lastIndexOf("/") + 1);
   const dot = name.lastIndexOf(".");
-  if (dot <= 0) return DEFAULT_TYPE;
-  return TYPES[name.slice(dot + 1).toLowerCase()] ?? DEFAULT_TYPE;
+  return dot > 0 ? name.slice(dot + 1).toLowerCase() : null;
+}
+
+/** Content-Type for a file path, from its extension. */
+export function contentTypeFor(path: string): string {
+  const extension = extensionOf(path);
+  return (extension !== null && TYPES[extension]) || DEFAULT_TYPE;
+}
+
+// What mime (Workers' table) types application/octet-stream itself; any other unknown extension gets none.
+const OCTET_STREAM =
+  "bin dms lrf mar so dist distz pkg bpk dump elc deploy exe dll deb dmg iso img msi msp msm buffer";
+const OCTET_STREAM_EXTENSIONS = new Set(OCTET_STREAM.split(" "));
+
+/**
+ * The Content-Type Workers' asset server sends for a file, or null: it sends none for a type mime does
+ * not know (`page`, `x.unknown`), where Pages and `contentTypeFor` say application/octet-stream.
+ */
+export function workersContentType(path: string, contentType: string): string | null {
+  if (contentType !== DEFAULT_TYPE) return contentType;
+  const extension = extensionOf(path);
+  return extension !== null && OCTET_STREAM_EXTENSIONS.has(extension) ? contentType : null;
 }
 
 /** True for types worth pre-compressing and serving with Content-Encoding. */

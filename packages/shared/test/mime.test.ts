@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { contentTypeFor, MIN_VARIANT_BYTES, wantsVariants } from "../src/mime.ts";
+import { contentTypeFor, MIN_VARIANT_BYTES, wantsVariants, workersContentType } from "../src/mime.ts";
 
 describe("wantsVariants: which files the builder pre-compresses", () => {
   it.each([
@@ -42,5 +42,18 @@ describe("wantsVariants: which files the builder pre-compresses", () => {
   it("decides by the same type the manifest gives the file", () => {
     expect(contentTypeFor("Index.HTML")).toBe("text/html; charset=utf-8");
     expect(wantsVariants("Index.HTML", 1000)).toBe(true);
+  });
+});
+
+describe("workersContentType: what Workers' asset server sends", () => {
+  it.each([
+    ["page", null],
+    ["dir/.hidden", null],
+    ["data.unknownext", null],
+    ["tool.bin", "application/octet-stream"],
+    ["SETUP.EXE", "application/octet-stream"],
+    ["a.js", "text/javascript; charset=utf-8"],
+  ])("%s → %s", (path, expected) => {
+    expect(workersContentType(path, contentTypeFor(path))).toBe(expected);
   });
 });

@@ -1,3 +1,4 @@
+import { workersContentType } from "@miaobu/shared";
 import { type BlobSources, readBlob, readBlobRange } from "./blobs.ts";
 import {
   chooseRepresentation,
@@ -27,7 +28,11 @@ function missing(projectId: string, asset: Asset, hash: string): Error {
 /** What Pages' serveAsset and its 404 page, or Workers' getAssetHeaders, send with a file. */
 function fileHeaders(file: FileRequest, representation: Representation): Headers {
   const { request, asset, status, pages } = file;
-  const headers = new Headers({ "content-type": asset.entry.contentType });
+  const headers = new Headers();
+  const contentType = pages
+    ? asset.entry.contentType
+    : workersContentType(asset.path, asset.entry.contentType);
+  if (contentType !== null) headers.set("content-type", contentType);
   if (status === 200 || !pages) {
     headers.set("etag", etagOf(representation.hash));
     const cacheControl = browserCacheControl(request);
