@@ -25,10 +25,20 @@ interface CompiledHeaderRule {
   rule: HeaderRule;
 }
 
+/**
+ * Whose asset server a site's rules are matched as. Workers' differs in two ways (workers-shared,
+ * asset-worker/src/utils/rules-engine.ts and utils/configuration/parseRedirects.ts): a dynamic rule's
+ * destination has its runs of `/` collapsed once filled in, unless it starts with `scheme://`; and rules
+ * flagged `indexLoop` apply when its html handling is `none`.
+ */
+export type RedirectFlavour = { platform: "pages" } | { platform: "workers"; htmlHandlingNone: boolean };
+
+const PAGES: RedirectFlavour = { platform: "pages" };
+
 /** Rules compiled once per deployment: static redirects in a map, patterns as regular expressions. */
 export interface CompiledRules {
   /** The redirect for a request path (`URL.pathname`, percent-encoded): static rules first, then dynamic in order. */
-  redirect(pathname: string): RedirectMatch | null;
+  redirect(pathname: string, flavour?: RedirectFlavour): RedirectMatch | null;
   /** Every `_headers` block matching the request, in file order. */
   headers(hostname: string, pathname: string): HeaderMatch[];
   readonly empty: boolean;
@@ -38,14 +48,15 @@ function groupsOf(match: RegExpExecArray): Record<string, string | undefined> {
   return match.groups ?? {};
 }
 
-/** Compiles parsed rules for matching; patterns that cannot compile (never produced by the parser) are dropped. */
-export function compileRules(rules: RulesFile): CompiledRules {
+type RedirectMatcher = (pathname: string, collapse: boolean) => RedirectMatch | null;
+
+function compileRedirects(rules: readonly RedirectRule[]): RedirectMatcher {
   const staticRedirects = new Map<string, RedirectRule>();
   const dynamicRedirects: DynamicRedirect[] = [];
   // As on Pages, only the rules above the first dynamic one are looked up by path; from there on every
   // rule, static or not, is tried in file order.
   let staticAllowed = true;
-  for (const rule of rules.redirects) {
+  for (const rule of rules) {
     if (staticAllowed && !isDynamic(rule.from)) {
       if (!staticRedirects.has(rule.from)) staticRedirects.set(rule.from, rule);
       continue;
@@ -57,6 +68,30 @@ export function compileRules(rules: RulesFile): CompiledRules {
       // A pattern whose groups collide never matches, as on Pages (the parser reported it).
     }
   }
+  return (pathname, collapse) => {
+    const exact = staticRedirects.get(pathname);
+    if (exact) return { to: exact.to, status: exact.status, line: exact.line };
+    for (const { regexp, rule } of dynamicRedirects) {
+      const match = regexp.exec(pathname);
+      if (!match) continue;
+      const to = substitute(rule.to, groupsOf(match));
+      return {
+        to: collapse && !/^\w+:\/\//.test(to) ? to.replace(/\/+/g, "/") : to,
+        status: rule.status,
+        line: rule.line,
+      };
+    }
+    return null;
+  };
+}
+
+/** Compiles parsed rules for matching; patterns that cannot compile (never produced by the parser) are dropped. */
+export function compileRules(rules: RulesFile): CompiledRules {
+  const withoutLoops = compileRedirects(rules.redirects.filter((rule) => !rule.indexLoop));
+  // Only a project set to html handling `none` needs the flagged rules; compiled on its first request.
+  let withLoops: RedirectMatcher | undefined = rules.redirects.some((rule) => rule.indexLoop)
+    ? undefined
+    : withoutLoops;
   const headerRules: CompiledHeaderRule[] = [];
   for (const rule of rules.headers) {
     try {
@@ -69,14 +104,11 @@ export function compileRules(rules: RulesFile): CompiledRules {
 
   return {
     empty: rules.redirects.length === 0 && rules.headers.length === 0,
-    redirect(pathname) {
-      const exact = staticRedirects.get(pathname);
-      if (exact) return { to: exact.to, status: exact.status, line: exact.line };
-      for (const { regexp, rule } of dynamicRedirects) {
-        const match = regexp.exec(pathname);
-        if (match) return { to: substitute(rule.to, groupsOf(match)), status: rule.status, line: rule.line };
-      }
-      return null;
+    redirect(pathname, flavour = PAGES) {
+      if (flavour.platform === "pages") return withoutLoops(pathname, false);
+      if (!flavour.htmlHandlingNone) return withoutLoops(pathname, true);
+      withLoops ??= compileRedirects(rules.redirects);
+      return withLoops(pathname, true);
     },
     headers(hostname, pathname) {
       if (headerRules.length === 0) return [];

@@ -97,11 +97,22 @@ export function parseRedirects(text: string, limits: RulesLimits = PAGES_LIMITS)
     const absolute = to.startsWith("https://");
     // Pages refuses `/* /index.html` (any status): it fights the redirect that strips `/index.html`.
     // Single-page apps need no rule: with no 404.html the router already serves /index.html.
-    if (!absolute && (from.endsWith("/*") || from.endsWith("/")) && /\/index(.html)?$/.test(to)) {
+    const toIndex = !absolute && /\/index(.html)?$/.test(to);
+    if (toIndex && from.endsWith("/*")) {
       report(
         lineNumber,
         `This rule would loop (${from} → ${to}) and is ignored, as on Cloudflare Pages; a site without 404.html is served as a single-page app already.`,
       );
+      continue;
+    }
+    // Workers (parseRedirects in workers-shared) accepts `/a/ /index.html` when its html handling is `none`;
+    // such a rule is kept flagged, outside `seen` as Workers refuses it before marking its source.
+    if (toIndex && from.endsWith("/")) {
+      report(
+        lineNumber,
+        `This rule would loop (${from} → ${to}) and is ignored, as on Cloudflare Pages, unless the project's HTML handling is none.`,
+      );
+      rules.push({ from, to, status, line: lineNumber, indexLoop: true });
       continue;
     }
     if (seen.has(from)) {

@@ -21,6 +21,12 @@ export interface RedirectRule {
   to: string;
   status: RedirectStatus;
   line: number;
+  /**
+   * A `…/` source to a `…/index` or `…/index.html` path: a loop wherever an html handling strips `/index`
+   * again, so Pages never applies it and Workers only with html handling `none` (chosen at match time, as a
+   * project's settings change without a deploy).
+   */
+  indexLoop?: true;
 }
 
 /** One header a `_headers` block sets. */

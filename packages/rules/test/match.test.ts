@@ -69,6 +69,37 @@ describe("redirect matching", () => {
   });
 });
 
+describe("redirect matching as Workers' asset server", () => {
+  const workers = { platform: "workers", htmlHandlingNone: false } as const;
+  const none = { platform: "workers", htmlHandlingNone: true } as const;
+
+  it("collapses runs of `/` in a dynamic destination once filled in, unless it starts with scheme://", () => {
+    const r = redirects(
+      [
+        "/static //kept//as/is",
+        "/blog/* //example.com/:splat",
+        "/s/* /t/:splat",
+        "/h/* https://x.example//:splat",
+      ].join("\n"),
+    );
+    expect(r.redirect("/blog/post", workers)?.to).toBe("/example.com/post");
+    expect(r.redirect("/s//evil", workers)?.to).toBe("/t/evil");
+    expect(r.redirect("/h/a//b", none)?.to).toBe("https://x.example/a//b");
+    // Static rules are looked up as they are, and Pages keeps every slash.
+    expect(r.redirect("/static", workers)?.to).toBe("//kept//as/is");
+    expect(r.redirect("/blog/post")?.to).toBe("//example.com/post");
+  });
+
+  it("applies `…/ → …/index` rules only with html handling none, where they win over a later rule", () => {
+    const r = redirects("/a/ /index.html 200\n/a/ /b 301\n/:x/ /:x/index");
+    expect(r.redirect("/a/")).toMatchObject({ to: "/b", status: 301 });
+    expect(r.redirect("/a/", workers)).toMatchObject({ to: "/b", status: 301 });
+    expect(r.redirect("/a/", none)).toMatchObject({ to: "/index.html", status: 200 });
+    expect(r.redirect("/c/", workers)).toBeNull();
+    expect(r.redirect("/c/", none)?.to).toBe("/c/index");
+  });
+});
+
 describe("redirectLocation", () => {
   const req = new URL("https://site.example/old?utm=1");
   it.each([

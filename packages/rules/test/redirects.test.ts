@@ -67,7 +67,6 @@ describe("parseRedirects: invalid lines are reported with their line number", ()
     ["/a https://example.com 200", /200 rewrite can only point to a path/],
     ["/* /index.html 200", /loop/],
     ["/* /index 301", /loop/],
-    ["/blog/ /blog/index.html", /loop/],
   ])("%j", (line, message) => {
     const parsed = parseRedirects(`# first\n${line}`);
     expect(parsed.rules).toEqual([]);
@@ -85,6 +84,20 @@ describe("parseRedirects: invalid lines are reported with their line number", ()
     const parsed = parseRedirects(line);
     expect(parsed.rules).toHaveLength(1);
     expect(parsed.problems[0]?.message).toMatch(message);
+  });
+
+  it("keeps `…/ → …/index` flagged and reported: a loop but where Workers' html handling is none", () => {
+    const parsed = parseRedirects("/blog/ /blog/index.html\n/blog/ /b 301\n/ /index 200");
+    expect(parsed.rules).toEqual([
+      { from: "/blog/", to: "/blog/index.html", status: 302, line: 1, indexLoop: true },
+      // Workers refuses the flagged rule before marking its source, so this one is no duplicate.
+      { from: "/blog/", to: "/b", status: 301, line: 2 },
+      { from: "/", to: "/index", status: 200, line: 3, indexLoop: true },
+    ]);
+    expect(parsed.problems.map((p) => [p.line, p.message])).toEqual([
+      [1, expect.stringMatching(/loop .* unless the project's HTML handling is none/)],
+      [3, expect.stringMatching(/loop/)],
+    ]);
   });
 
   it("lets a refused 200 rewrite shadow a later rule for the same source, as Pages does", () => {

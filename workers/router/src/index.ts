@@ -93,7 +93,10 @@ async function serveSite(env: Env, state: RouterState, now: number, visit: Visit
   const { request, url, route, site, sources } = visit;
   const pages = isPagesFlavour(route);
   // `_redirects` first, whatever the method: Pages follows a rule whether or not a file matches the path.
-  const rule = site.rules.redirect(url.pathname);
+  const rule = site.rules.redirect(
+    url.pathname,
+    pages ? { platform: "pages" } : { platform: "workers", htmlHandlingNone: route.htmlHandling === "none" },
+  );
   if (rule && rule.status !== 200) {
     const location = redirectLocation(rule.to, url);
     return redirectResponse(rule.status, location, pages && rule.status !== 308);
