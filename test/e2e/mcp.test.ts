@@ -53,6 +53,12 @@ describe("/mcp on the platform", () => {
       headers: { Authorization: `Bearer ${token}` },
     });
     expect(rest.status).toBe(200);
+    // A group declared after the MCP endpoint was written: its tools came with its declarations.
+    const deployments = await client.callTool({
+      name: "listDeployments",
+      arguments: { project: "from-mcp" },
+    });
+    expect(deployments.structuredContent).toEqual({ deployments: [], nextCursor: null });
     await client.close();
   });
 
