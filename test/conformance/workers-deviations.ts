@@ -15,28 +15,8 @@ export const WORKERS_DEVIATIONS: readonly Deviation[] = [
     name: "workers-not-found-page-conditional",
     kind: "deliberate",
     reason:
-      "Workers answers a request for a missing path with 304 when If-None-Match holds its 404 page's ETag; RFC 9110 §13.2.1 has a server ignore preconditions when it would not answer 2xx, so Miaobu sends the 404 page",
+      "Workers answers a request for a missing path with 304 when If-None-Match holds its 404 page's ETag; RFC 9110 §13.2.1 has a server ignore preconditions when it would not answer 2xx, so Miaobu sends the 404 page (with the same ETag and headers: only the status and body differ)",
     matches: (c) => c.pages.status === 304 && c.miaobu.status === 404,
-  },
-  {
-    name: "workers-rule-destination-slashes",
-    kind: "to-fix",
-    reason:
-      "Workers collapses every run of `/` in a dynamic rule's destination once its placeholders are filled, unless it starts with `scheme://` (rules-engine.ts, generateRedirectsMatcher): `//host/:splat` becomes the path `/host/…`, a splat starting with `/` leaves no `//`; Pages and Miaobu keep them",
-    matches: (c) =>
-      c.difference.field === "header:location" &&
-      c.difference.pages !== null &&
-      c.difference.pages === c.difference.miaobu?.replace(/^http:(?=\/\/)/, "").replace(/\/+/g, "/"),
-  },
-  {
-    name: "workers-unknown-type",
-    kind: "to-fix",
-    reason:
-      "Workers sends no Content-Type for a file whose type it does not know (`page`, no extension); Miaobu sends application/octet-stream, as Pages does",
-    matches: (c) =>
-      c.difference.field === "header:content-type" &&
-      c.difference.pages === null &&
-      c.difference.miaobu === "application/octet-stream",
   },
 ];
 
