@@ -2,6 +2,7 @@ import { ApiError, CliError, ConnectionError, type Problem } from "./errors";
 import type {
   Certificate,
   ClearedCache,
+  CreatedDeployment,
   Deployment,
   DeploymentFiles,
   DeploymentPage,
@@ -12,7 +13,6 @@ import type {
   PruneReport,
   RoutedDeployment,
   TokenInfo,
-  UploadLimits,
   User,
 } from "./types";
 
@@ -207,7 +207,7 @@ export class ApiClient {
       files: { path: string; hash: string; size: number }[];
     },
   ) {
-    return this.request<{ deployment: Deployment; missing: string[]; limits: UploadLimits }>(
+    return this.request<CreatedDeployment>(
       "POST",
       `/api/v1/projects/${encodeURIComponent(project)}/deployments`,
       { json: body, notFound: projectNotFound(project), timeoutMs: 300_000 },

@@ -8,6 +8,7 @@ export interface User {
 
 /** Projects and deployments as the API's contract declares them: a change there fails type-checking here. */
 export type {
+  CreatedDeployment,
   Deployment,
   DeploymentFiles,
   DeploymentPage,
@@ -16,14 +17,8 @@ export type {
   ProjectPage,
   RoutedDeployment,
   RuleProblem,
+  UploadLimits,
 } from "@miaobu/contract";
-
-export interface UploadLimits {
-  maxFileBytes: number;
-  maxFiles: number;
-  maxBatchBytes: number;
-  maxBatchFiles: number;
-}
 
 /** An environment variable; `value` is null for secrets. */
 export interface EnvVar {

@@ -10,7 +10,7 @@ export type AuthKind =
   | "token"
   /** A build's callback token (`Bearer mbd_…`), for its own deployment only. */
   | "callback"
-  /** An API token or, on upload routes, a build's callback token. */
+  /** An API token or, on upload routes, a build's callback token for the deployment the `{id}` path names. */
   | "token-or-callback"
   /** The console's session cookie only. */
   | "session"
@@ -23,6 +23,12 @@ export type AuthKind =
  */
 export type RateLimitKind = "api" | "login" | "none";
 
+/** Body limits the operator configures (the API's `Config`), which a declaration may name instead of a number. */
+export type ConfiguredLimit = "maxManifestBytes" | "maxFileBytes" | "maxBatchBytes" | "maxCacheBytes";
+
+/** The most bytes a body may have: a number, or the configured limit of that name. */
+export type BodyLimit = number | { config: ConfiguredLimit };
+
 /** Miaobu's part of a declaration, kept in the operation as the `x-miaobu` extension. */
 export interface RoutePolicy {
   auth: AuthKind;
@@ -31,7 +37,7 @@ export interface RoutePolicy {
   rateLimit: RateLimitKind;
   /** The most bytes the body may have (declared or read): a JSON body's default is SMALL_BODY_BYTES; null: no
    * body, the API's ceiling for any request. */
-  bodyLimit: number | null;
+  bodyLimit: BodyLimit | null;
 }
 
 /** A JSON body (or none) at most this long, unless a route says otherwise. */
@@ -47,7 +53,7 @@ interface Declaration extends Omit<RouteConfig, "responses" | "security" | "midd
   auth: AuthKind;
   scope?: TokenScope;
   rateLimit: RateLimitKind;
-  bodyLimit?: number;
+  bodyLimit?: BodyLimit;
   /** The success answers; the error answers are added from the rest of the declaration and `errors`. */
   responses: Partial<Record<Status, RouteConfig["responses"][string]>>;
   /** Error statuses this route answers besides the ones every route of its kind answers. */

@@ -1,11 +1,12 @@
-// The deployments routes that read a deployment or move a project's routes to one (`/api/v1/deployments/{id}`,
-// `/api/v1/projects/{project}/deployments`, rollback, promote, the export listing). The upload protocol
-// (create, blobs, finalize) and a file's raw bytes are not declared yet (docs/contract.md).
+// The deployments routes (`/api/v1/projects/{project}/deployments`, `/api/v1/deployments/{id}`, rollback,
+// promote, the export listing, and the JSON steps of the upload protocol: create and finalize). The blob
+// uploads and a file's raw bytes are not declared yet (docs/contract.md).
 import { z } from "@hono/zod-openapi";
 import { ID_PREFIXES } from "@miaobu/shared/ids";
+import { SHA256_PATTERN } from "@miaobu/shared/manifest";
 import { DEPLOYMENT_SOURCES, DEPLOYMENT_STATUSES, ENVIRONMENTS } from "@miaobu/shared/statuses";
 import { declareRoute, jsonRequest, jsonResponse } from "./declare.ts";
-import { pathParams } from "./inputs.ts";
+import { branchName, pathParams } from "./inputs.ts";
 import { projectSchema } from "./projects.ts";
 
 const nullableText = z.string().nullable();
@@ -62,6 +63,8 @@ export const deploymentSchema = z
   .openapi("Deployment");
 export type Deployment = z.infer<typeof deploymentSchema>;
 
+const oneDeployment = z.object({ deployment: deploymentSchema });
+
 export const deploymentListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().startsWith(`${ID_PREFIXES.deployment}_`).max(64).optional(),
@@ -81,6 +84,46 @@ export type ExportedFile = z.infer<typeof exportedFileSchema>;
 export const deploymentFiles = z.object({ deployment: deploymentSchema, files: z.array(exportedFileSchema) });
 export type DeploymentFiles = z.infer<typeof deploymentFiles>;
 
+const sha256 = z.string().regex(SHA256_PATTERN, "expected a lowercase hex SHA-256");
+
+/** A pre-compressed copy of a file, uploaded as a blob of its own. */
+const variant = z.strictObject({ hash: sha256, size: z.number().int().nonnegative() });
+
+export const createDeploymentBody = z.strictObject({
+  branch: branchName.optional(),
+  commitSha: z
+    .string()
+    .regex(/^[0-9a-fA-F]{7,64}$/, "expected a hex commit id")
+    .nullish(),
+  commitMessage: z.string().max(4096).nullish(),
+  // Path rules and the file-count limit are checked by the service, so they answer 422 per path and 413.
+  files: z.array(
+    z.strictObject({
+      path: z.string(),
+      hash: sha256,
+      size: z.number().int().nonnegative(),
+      variants: z.strictObject({ br: variant.optional(), gzip: variant.optional() }).optional(),
+    }),
+  ),
+});
+
+/** What the upload steps accept, from the operator's configuration. */
+export const uploadLimitsSchema = z.object({
+  maxFileBytes: z.number().int(),
+  maxFiles: z.number().int(),
+  maxBatchBytes: z.number().int(),
+  maxBatchFiles: z.number().int(),
+});
+export type UploadLimits = z.infer<typeof uploadLimitsSchema>;
+
+/** A new deployment, the hashes the project still lacks (to upload), and the upload limits. */
+export const createdDeployment = z.object({
+  deployment: deploymentSchema,
+  missing: z.array(z.string()),
+  limits: uploadLimitsSchema,
+});
+export type CreatedDeployment = z.infer<typeof createdDeployment>;
+
 export const rollbackBody = z.strictObject({ deploymentId: z.string().max(64).optional() });
 
 const projectPath = z.object({ project: pathParams.project });
@@ -92,6 +135,29 @@ const deploymentsGroup = {
   auth: "token" as const,
   rateLimit: "api" as const,
 };
+
+export const createDeployment = declareRoute({
+  method: "post",
+  path: "/api/v1/projects/{project}/deployments",
+  operationId: "createDeployment",
+  ...deploymentsGroup,
+  summary: "Create a deployment from its manifest; answers the hashes to upload",
+  scope: "deploy",
+  bodyLimit: { config: "maxManifestBytes" },
+  request: {
+    params: projectPath,
+    body: jsonRequest(createDeploymentBody, {
+      files: [
+        {
+          path: "index.html",
+          hash: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+          size: 3,
+        },
+      ],
+    }),
+  },
+  responses: { 201: jsonResponse("the deployment, uploading", createdDeployment) },
+});
 
 export const listDeployments = declareRoute({
   method: "get",
@@ -124,7 +190,7 @@ export const getDeployment = declareRoute({
   summary: "Get a deployment",
   scope: "read",
   request: { params: deploymentPath },
-  responses: { 200: jsonResponse("the deployment", z.object({ deployment: deploymentSchema })) },
+  responses: { 200: jsonResponse("the deployment", oneDeployment) },
 });
 
 export const listDeploymentFiles = declareRoute({
@@ -154,4 +220,20 @@ export const promoteDeployment = declareRoute({
   request: { params: deploymentPath },
   responses: { 200: jsonResponse("the deployment now in production, and the project", routedDeployment) },
   errors: { 409: "the deployment is not ready" },
+});
+
+export const finalizeDeployment = declareRoute({
+  method: "post",
+  path: "/api/v1/deployments/{id}/finalize",
+  operationId: "finalizeDeployment",
+  ...deploymentsGroup,
+  auth: "token-or-callback",
+  summary: "Check every file arrived, store the manifest, make the deployment ready and route it",
+  scope: "deploy",
+  request: { params: deploymentPath },
+  responses: { 200: jsonResponse("the deployment, ready", oneDeployment) },
+  errors: {
+    409: "the deployment cannot be finalized",
+    422: "`missing_blobs`: some files were never uploaded",
+  },
 });

@@ -17,9 +17,11 @@ export const declaredRoutes: readonly DeclaredRoute[] = [
   projects.getProject,
   projects.updateProject,
   projects.deleteProject,
+  deployments.createDeployment,
   deployments.listDeployments,
   deployments.rollbackProject,
   deployments.getDeployment,
   deployments.listDeploymentFiles,
   deployments.promoteDeployment,
+  deployments.finalizeDeployment,
 ];

@@ -1,10 +1,12 @@
+import { env } from "cloudflare:workers";
 import { declaredRoutes } from "@miaobu/contract";
 import { describe, expect, it } from "vitest";
+import { configOf } from "../src/env.ts";
 import { LARGE } from "../src/middleware/body-limits.ts";
 import { BLOBS, EXEMPT, LOGIN, LOGS } from "../src/middleware/rate-limit.ts";
 import { operations } from "../src/openapi/operations.ts";
 import { ADMIN_READS, DEPLOY_ROUTES } from "../src/services/tokens/scopes.ts";
-import { api, newUser } from "./helpers.ts";
+import { api, createProject, expectProblem, newUser, sha256 } from "./helpers.ts";
 
 // A request path for a route pattern: every parameter filled in.
 const sample = (path: string) => path.replace(/\{[^}]+\}/g, "x1");
@@ -40,5 +42,23 @@ describe("the contract", () => {
     const refused = await api("/api/v1/projects", { token: reader, method: "POST", json: { name: "nope" } });
     expect(refused.status).toBe(403);
     expect((await refused.json<{ code: string }>()).code).toBe("insufficient_scope");
+  });
+
+  it("reads a body limit the operator configures, named by the declaration", async () => {
+    const { token } = await newUser();
+    const project = await createProject(token);
+    const path = `/api/v1/projects/${project.name}/deployments`;
+    const max = configOf(env).maxManifestBytes;
+    // Past a JSON body's default (64 KiB), within the configured limit: accepted.
+    const hash = await sha256("x");
+    const files = Array.from({ length: 1000 }, (_, i) => ({ path: `page-${i}/index.html`, hash, size: 1 }));
+    expect(JSON.stringify({ files }).length).toBeGreaterThan(64 * 1024);
+    expect((await api(path, { token, json: { files } })).status).toBe(201);
+    const tooLarge = await api(path, {
+      token,
+      body: " ".repeat(max + 1),
+      headers: { "Content-Type": "application/json" },
+    });
+    await expectProblem(tooLarge, 413, "payload_too_large");
   });
 });

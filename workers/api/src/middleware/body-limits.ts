@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
-import { declaredPolicy } from "./declared.ts";
+import { bodyLimitOf, declaredPolicy } from "./declared.ts";
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -28,7 +28,7 @@ export const LARGE: { method: string; path: RegExp; max: (c: Context<AppEnv>) =>
   },
   {
     method: "POST",
-    path: /^\/api\/v1\/(?:projects\/[^/]+\/deployments|builds\/[^/]+\/manifest)$/,
+    path: /^\/api\/v1\/builds\/[^/]+\/manifest$/,
     max: (c) => c.get("deps").config.maxManifestBytes,
   },
   {
@@ -56,7 +56,7 @@ export const bodyLimits = createMiddleware<AppEnv>(async (c, next) => {
     const route = policy
       ? undefined
       : LARGE.find((r) => r.method === c.req.method && r.path.test(c.req.path));
-    const max = policy?.bodyLimit ?? route?.max(c) ?? DEFAULT_MAX;
+    const max = (policy && bodyLimitOf(policy, c.get("deps").config)) ?? route?.max(c) ?? DEFAULT_MAX;
     if (!Number.isFinite(length) || length < 0) {
       throw new ApiError("bad_request", "The Content-Length header is not a number.");
     }

@@ -1,6 +1,7 @@
 import { declaredRoutes, type RoutePolicy } from "@miaobu/contract";
 import type { Context } from "hono";
 import { matchedRoutes } from "hono/route";
+import type { Config } from "../env.ts";
 
 const POLICIES = new Map(
   declaredRoutes.map((route) => [
@@ -21,4 +22,10 @@ export function declaredPolicy(c: Context): RoutePolicy | undefined {
     if (route && route.method !== "ALL") return POLICIES.get(`${route.method} ${route.path}`);
   }
   return undefined;
+}
+
+/** The most bytes a declared route's body may have, its configured limit read from `config`; null: no body. */
+export function bodyLimitOf(policy: RoutePolicy, config: Config): number | null {
+  const limit = policy.bodyLimit;
+  return limit === null || typeof limit === "number" ? limit : config[limit.config];
 }

@@ -1,13 +1,10 @@
 import { loginBody } from "../routes/auth.ts";
-import { createBody as createDeploymentBody } from "../routes/deployments.ts";
 import { pruneBody } from "../routes/retention.ts";
 import { accountOperations } from "./operations-accounts.ts";
 import { buildOperations } from "./operations-builds.ts";
 import { domainOperations } from "./operations-domains.ts";
 import { json } from "./operations-json.ts";
 import type { Operation } from "./registry.ts";
-
-const HASH = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
 
 /**
  * Every route of the API not declared in the contract yet (packages/contract); a test fails when a route of
@@ -83,16 +80,6 @@ export const operations: Operation[] = [
   ...accountOperations,
   {
     method: "post",
-    path: "/api/v1/projects/:project/deployments",
-    tag: "deployments",
-    summary: "Create a deployment from its manifest; answers the hashes to upload",
-    auth: "token",
-    body: json(createDeploymentBody, { files: [{ path: "index.html", hash: HASH, size: 3 }] }),
-    success: { status: 201, description: "`{ deployment, missing, limits }`" },
-    rateLimit: ["api"],
-  },
-  {
-    method: "post",
     path: "/api/v1/projects/:project/prune",
     tag: "deployments",
     summary: "Apply the retention policy now: delete old deployments and the files no kept one uses",
@@ -146,16 +133,6 @@ export const operations: Operation[] = [
     success: { status: 201, description: "`{ uploaded }`" },
     errors: { 409: "the deployment is not uploading", 422: "a part does not hash to its name" },
     rateLimit: ["blobs"],
-  },
-  {
-    method: "post",
-    path: "/api/v1/deployments/:id/finalize",
-    tag: "deployments",
-    summary: "Check every file arrived, store the manifest, make the deployment ready and route it",
-    auth: "token-or-callback",
-    success: { status: 200, description: "`{ deployment }`" },
-    errors: { 409: "the deployment cannot be finalized", 422: "`missing_blobs`" },
-    rateLimit: ["api"],
   },
   ...buildOperations,
   ...domainOperations,

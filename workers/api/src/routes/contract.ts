@@ -1,8 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { DeclaredRoute } from "@miaobu/contract";
+import { type DeclaredRoute, SMALL_BODY_BYTES } from "@miaobu/contract";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
 import { requireAuth } from "../middleware/auth.ts";
+import { bodyLimitOf } from "../middleware/declared.ts";
 import { jsonBody, toApiError } from "../validation.ts";
 
 /** A sub-app for declared routes: requests that fail their schemas answer the API's 400 or 422. */
@@ -23,7 +24,8 @@ export function guarded<R extends DeclaredRoute>(route: R): R & { middleware: Mi
   const policy = route["x-miaobu"];
   const middleware: MiddlewareHandler<AppEnv>[] = [];
   if (policy.auth !== "none") middleware.push(requireAuth);
-  const limit = policy.bodyLimit;
-  if (route.request?.body && limit !== null) middleware.push(jsonBody(() => limit));
+  if (route.request?.body && policy.bodyLimit !== null) {
+    middleware.push(jsonBody((c) => bodyLimitOf(policy, c.get("deps").config) ?? SMALL_BODY_BYTES));
+  }
   return { ...route, middleware };
 }

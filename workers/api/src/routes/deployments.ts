@@ -1,14 +1,13 @@
 import {
-  branchName,
+  createDeployment as createRoute,
   listDeploymentFiles as filesRoute,
+  finalizeDeployment as finalizeRoute,
   getDeployment as getRoute,
   listDeployments as listRoute,
   promoteDeployment as promoteRoute,
   type RoutedDeployment,
   rollbackProject as rollbackRoute,
 } from "@miaobu/contract";
-import { SHA256_PATTERN } from "@miaobu/shared";
-import { z } from "zod";
 import type { Deps } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { mediaType, readBody } from "../lib/body.ts";
@@ -29,32 +28,7 @@ import {
 import { promoteDeployment } from "../services/deployments/promote.ts";
 import { rollbackProject } from "../services/deployments/rollback.ts";
 import { type ProjectRow, presentProject } from "../services/projects/present.ts";
-import { jsonBody, validate } from "../validation.ts";
 import { contractRoutes, guarded } from "./contract.ts";
-
-/** A pre-compressed copy of a file, uploaded as a blob of its own. */
-const variant = z.strictObject({
-  hash: z.string().regex(SHA256_PATTERN, "expected a lowercase hex SHA-256"),
-  size: z.number().int().nonnegative(),
-});
-
-export const createBody = z.strictObject({
-  branch: branchName.optional(),
-  commitSha: z
-    .string()
-    .regex(/^[0-9a-fA-F]{7,64}$/, "expected a hex commit id")
-    .nullish(),
-  commitMessage: z.string().max(4096).nullish(),
-  // Path rules and the file-count limit are checked by the service, so they answer 422 per path and 413.
-  files: z.array(
-    z.strictObject({
-      path: z.string(),
-      hash: z.string().regex(SHA256_PATTERN, "expected a lowercase hex SHA-256"),
-      size: z.number().int().nonnegative(),
-      variants: z.strictObject({ br: variant.optional(), gzip: variant.optional() }).optional(),
-    }),
-  ),
-});
 
 /** Whether an `If-None-Match` header names the blob `hash` (or `*`). */
 function etagMatches(header: string | undefined, hash: string): boolean {
@@ -74,10 +48,24 @@ async function routed(deps: Deps, project: ProjectRow, deployment: DeploymentRow
 }
 
 /**
- * Deployments, mounted at `/`: the routes packages/contract/src/deployments.ts declares, then the upload
- * protocol and a file's raw bytes, not declared yet (docs/contract.md).
+ * Deployments, mounted at `/`: the routes packages/contract/src/deployments.ts declares, then the blob uploads
+ * and a file's raw bytes, not declared yet (docs/contract.md).
  */
 export const deploymentRoutes = contractRoutes()
+  .openapi(guarded(createRoute), async (c) => {
+    const deps = c.get("deps");
+    const { project } = c.req.valid("param");
+    const created = await createDeployment(deps, c.get("user").id, project, c.req.valid("json"));
+    const { maxFileBytes, maxFiles, maxBatchBytes, maxBatchFiles } = deps.config;
+    return c.json(
+      {
+        deployment: await presentOne(deps, created.project, created.deployment),
+        missing: created.missing,
+        limits: { maxFileBytes, maxFiles, maxBatchBytes, maxBatchFiles },
+      },
+      201,
+    );
+  })
   .openapi(guarded(listRoute), async (c) => {
     const deps = c.get("deps");
     const { project, rows, nextCursor } = await listDeployments(
@@ -117,35 +105,12 @@ export const deploymentRoutes = contractRoutes()
     const { project, deployment } = await promoteDeployment(deps, c.get("user").id, c.req.valid("param").id);
     return c.json(await routed(deps, project, deployment), 200);
   })
-  .post(
-    "/api/v1/projects/:project/deployments",
-    requireAuth,
-    jsonBody((c) => c.get("deps").config.maxManifestBytes),
-    validate("json", createBody),
-    async (c) => {
-      const deps = c.get("deps");
-      const created = await createDeployment(
-        deps,
-        c.get("user").id,
-        c.req.param("project"),
-        c.req.valid("json"),
-      );
-      const { config } = deps;
-      return c.json(
-        {
-          deployment: await presentOne(deps, created.project, created.deployment),
-          missing: created.missing,
-          limits: {
-            maxFileBytes: config.maxFileBytes,
-            maxFiles: config.maxFiles,
-            maxBatchBytes: config.maxBatchBytes,
-            maxBatchFiles: config.maxBatchFiles,
-          },
-        },
-        201,
-      );
-    },
-  )
+  .openapi(guarded(finalizeRoute), async (c) => {
+    const deps = c.get("deps");
+    const { id } = c.req.valid("param");
+    const { project, deployment } = await finalizeDeployment(deps, c.get("user").id, id);
+    return c.json({ deployment: await presentOne(deps, project, deployment) }, 200);
+  })
   .get("/api/v1/deployments/:id/files/:hash", requireAuth, async (c) => {
     const deps = c.get("deps");
     const blob = await findExportBlob(deps, c.get("user").id, c.req.param("id"), c.req.param("hash"));
@@ -188,9 +153,4 @@ export const deploymentRoutes = contractRoutes()
     );
     const uploaded = await storeBlobs(deps, project, uploads, sizes);
     return c.json({ uploaded }, 201);
-  })
-  .post("/api/v1/deployments/:id/finalize", requireAuth, async (c) => {
-    const deps = c.get("deps");
-    const { project, deployment } = await finalizeDeployment(deps, c.get("user").id, c.req.param("id"));
-    return c.json({ deployment: await presentOne(deps, project, deployment) });
   });

@@ -7,10 +7,9 @@ export const ALL_SCOPES: readonly TokenScope[] = TOKEN_SCOPES;
 // Routes not declared in the contract yet (packages/contract) take their scope from these lists.
 // The routes that change deployments but nothing else: what CI needs. Everything else that writes is admin.
 export const DEPLOY_ROUTES: readonly [method: string, path: RegExp][] = [
-  ["POST", /^\/api\/v1\/projects\/[^/]+\/deployments$/],
   ["PUT", /^\/api\/v1\/deployments\/[^/]+\/blobs\/[^/]+$/],
   ["POST", /^\/api\/v1\/deployments\/[^/]+\/blobs$/],
-  ["POST", /^\/api\/v1\/deployments\/[^/]+\/(?:finalize|cancel)$/],
+  ["POST", /^\/api\/v1\/deployments\/[^/]+\/cancel$/],
   ["POST", /^\/api\/v1\/projects\/[^/]+\/builds$/],
 ];
 
