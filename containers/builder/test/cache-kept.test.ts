@@ -271,6 +271,29 @@ fs.writeFileSync("build/index.html", "<p>docs</p>");
 });
 
 describe("what a build leaves in its kept workspace", () => {
+  it("a process it leaves behind cannot change the cache the next build starts from", async () => {
+    // The build starts a detached process that, once the build is over, would overwrite a cached package.
+    // Builds' processes are killed before the workspace is kept (and kept mounted), so the next build of
+    // the branch, started after the attack would have landed, finds the package as installed.
+    await git.commit("linger", {
+      ...site("linger-site"),
+      "build.js": `const fs = require("node:fs");
+const file = require.resolve("is-number");
+if (fs.readFileSync(file, "utf8").includes("poisoned")) process.exit(7);
+${BUILD_WITH_DEP}
+require("node:child_process")
+  .spawn("setsid", ["sh", "-c", "sleep 2; echo 'module.exports = () => \\"poisoned\\";' > " + file], {
+    detached: true,
+    stdio: "ignore",
+  })
+  .unref();
+`,
+    });
+    await build("linger");
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await build("linger")).toMatch(/Build cache of branch main.*node_modules/);
+  });
+
   it("links in place of home and of the cache's own files, FIFOs and sockets lead the next build nowhere outside", async () => {
     const outside = await mkdtemp(path.join(tmpdir(), "miaobu-outside-"));
     await mkdir(path.join(outside, "home"));
