@@ -19,9 +19,13 @@ export type AuthKind =
 
 /**
  * The rate-limit policy the API's middleware charges (docs/rate-limits.md): `api` per credential (and
- * `unauthenticated` per IP for a request without one), `login` per IP, `none` for probes.
+ * `unauthenticated` per IP for a request without one), `login` per IP, `blobs` and `logs` per deployment (the
+ * `{id}` the path names) and credential, `none` for probes.
  */
-export type RateLimitKind = "api" | "login" | "none";
+export type RateLimitKind = "api" | "login" | "blobs" | "logs" | "none";
+
+/** A body that is not JSON: raw bytes, or multipart parts named by their hashes; the route reads it itself. */
+export type RawBody = "octet-stream" | "multipart";
 
 /** Body limits the operator configures (the API's `Config`), which a declaration may name instead of a number. */
 export type ConfiguredLimit = "maxManifestBytes" | "maxFileBytes" | "maxBatchBytes" | "maxCacheBytes";
@@ -38,12 +42,14 @@ export interface RoutePolicy {
   /** The most bytes the body may have (declared or read): a JSON body's default is SMALL_BODY_BYTES; null: no
    * body, the API's ceiling for any request. */
   bodyLimit: BodyLimit | null;
+  /** A body the route reads itself (no JSON validation); null: JSON or none. */
+  rawBody: RawBody | null;
 }
 
 /** A JSON body (or none) at most this long, unless a route says otherwise. */
 export const SMALL_BODY_BYTES = 64 * 1024;
 
-type Status = 200 | 201 | 202 | 204;
+type Status = 101 | 200 | 201 | 202 | 204 | 302 | 304;
 
 interface Declaration extends Omit<RouteConfig, "responses" | "security" | "middleware" | "hide"> {
   method: "get" | "post" | "put" | "patch" | "delete";
@@ -54,6 +60,8 @@ interface Declaration extends Omit<RouteConfig, "responses" | "security" | "midd
   scope?: TokenScope;
   rateLimit: RateLimitKind;
   bodyLimit?: BodyLimit;
+  /** A non-JSON body, described in the document but read by the route (give `bodyLimit` with it). */
+  rawBody?: { type: RawBody; description: string };
   /** The success answers; the error answers are added from the rest of the declaration and `errors`. */
   responses: Partial<Record<Status, RouteConfig["responses"][string]>>;
   /** Error statuses this route answers besides the ones every route of its kind answers. */
@@ -63,7 +71,7 @@ interface Declaration extends Omit<RouteConfig, "responses" | "security" | "midd
 /** A declared route: zod-openapi's route config with the policy under `x-miaobu`. */
 export type DeclaredRoute<D extends Declaration = Declaration> = Omit<
   D,
-  "auth" | "scope" | "rateLimit" | "bodyLimit" | "errors"
+  "auth" | "scope" | "rateLimit" | "bodyLimit" | "rawBody" | "errors"
 > & { "x-miaobu": RoutePolicy; getRoutingPath(): string };
 
 export const SECURITY: Record<AuthKind, Record<string, string[]>[]> = {
@@ -120,9 +128,23 @@ export function jsonRequest<S extends z.ZodType>(schema: S, example: unknown, { 
   return { required, content: { "application/json": { schema, example } } };
 }
 
+const RAW_CONTENT = {
+  "octet-stream": {
+    "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } },
+  },
+  multipart: {
+    "multipart/form-data": {
+      schema: {
+        type: "object",
+        additionalProperties: { type: "string", contentMediaType: "application/octet-stream" },
+      },
+    },
+  },
+} as const;
+
 /** Declares a route once: its operation, its request and response schemas, and its policy. */
 export function declareRoute<const D extends Declaration>(declaration: D): DeclaredRoute<D> {
-  const { auth, scope, rateLimit, bodyLimit, errors, responses, ...operation } = declaration;
+  const { auth, scope, rateLimit, bodyLimit, rawBody, errors, responses, ...operation } = declaration;
   const rateLimited = rateLimit !== "none";
   const all: RouteConfig["responses"] = {};
   for (const [status, response] of Object.entries(responses)) {
@@ -134,7 +156,13 @@ export function declareRoute<const D extends Declaration>(declaration: D): Decla
     query: operation.request?.query !== undefined,
     pathParams: operation.path.includes("{"),
     rateLimited,
-    errors,
+    errors: rawBody
+      ? {
+          413: "the body is too large",
+          415: `the body is not \`${Object.keys(RAW_CONTENT[rawBody.type])[0]}\``,
+          ...errors,
+        }
+      : errors,
   };
   for (const [status, description] of Object.entries(errorDescriptions(shape))) {
     all[status] = {
@@ -150,9 +178,17 @@ export function declareRoute<const D extends Declaration>(declaration: D): Decla
     scope: scope ?? null,
     rateLimit,
     bodyLimit: bodyLimit ?? (shape.jsonBody ? SMALL_BODY_BYTES : null),
+    rawBody: rawBody?.type ?? null,
   };
+  const request = rawBody
+    ? {
+        ...operation.request,
+        body: { required: true, description: rawBody.description, content: RAW_CONTENT[rawBody.type] },
+      }
+    : operation.request;
   const route = createRoute({
     ...operation,
+    ...(request ? { request } : {}),
     security: SECURITY[auth],
     responses: all,
     "x-miaobu": policy,

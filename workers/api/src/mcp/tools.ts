@@ -104,9 +104,25 @@ export function toolOf(route: DeclaredRoute): Tool {
 
 let cached: Tool[] | undefined;
 
-/** Every tool, one per declared route that an API token may call, built once per isolate. */
+/** Whether a route answers JSON or nothing, which a tool's result can carry (a file's bytes it cannot). */
+function answersJson(route: DeclaredRoute): boolean {
+  return Object.entries(route.responses).every(([status, response]) => {
+    const content = Number(status) < 400 && response && "content" in response ? response.content : undefined;
+    return !content || "application/json" in content || "application/problem+json" in content;
+  });
+}
+
+/**
+ * Every tool, one per declared route that an API token may call, built once per isolate. Routes that take raw
+ * bytes (blob uploads) or answer them (a file's bytes) are for the CLI and the builder, not for a model.
+ */
 export function allTools(): Tool[] {
-  cached ??= declaredRoutes.filter((route) => TOKEN_AUTH.has(route["x-miaobu"].auth)).map(toolOf);
+  cached ??= declaredRoutes
+    .filter(
+      (route) =>
+        TOKEN_AUTH.has(route["x-miaobu"].auth) && route["x-miaobu"].rawBody === null && answersJson(route),
+    )
+    .map(toolOf);
   return cached;
 }
 

@@ -24,6 +24,22 @@ export function declaredPolicy(c: Context): RoutePolicy | undefined {
   return undefined;
 }
 
+/**
+ * The `{id}` segment of the request path for a declared route whose rate limit is kept per deployment
+ * (`blobs`, `logs`): found by position in the routing path, since app-level middleware runs before the route's
+ * own parameters are parsed.
+ */
+export function declaredId(c: Context): string | undefined {
+  const routes = matchedRoutes(c);
+  for (let i = routes.length - 1; i >= 0; i--) {
+    const route = routes[i];
+    if (!route || route.method === "ALL") continue;
+    const index = route.path.split("/").indexOf(":id");
+    return index < 0 ? undefined : c.req.path.split("/")[index];
+  }
+  return undefined;
+}
+
 /** The most bytes a declared route's body may have, its configured limit read from `config`; null: no body. */
 export function bodyLimitOf(policy: RoutePolicy, config: Config): number | null {
   const limit = policy.bodyLimit;

@@ -13,7 +13,7 @@ import {
   policiesOf,
   policyHeader,
 } from "../services/ratelimit/policies.ts";
-import { declaredPolicy } from "./declared.ts";
+import { declaredId, declaredPolicy } from "./declared.ts";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -37,6 +37,16 @@ export const LOGIN = /^\/api\/v1\/auth\/(?!logout$)[^/]+$/;
 export const BLOBS = /^\/api\/v1\/deployments\/([^/]+)\/(?:blobs(?:\/[^/]+)?|files\/[^/]+)$/;
 // A build's log batches: sent as lines arrive, far more often than anything the `api` quota is for.
 export const LOGS = /^\/api\/v1\/builds\/([^/]+)\/logs$/;
+
+/** The per-deployment policy of a route not declared yet, from the path lists. */
+function undeclaredPerDeployment(
+  c: Context<AppEnv>,
+): { policy: "blobs" | "logs"; id: string | undefined } | null {
+  const blobs = BLOBS.exec(c.req.path);
+  if (blobs) return { policy: "blobs", id: blobs[1] };
+  const logs = c.req.method === "POST" ? LOGS.exec(c.req.path) : null;
+  return logs ? { policy: "logs", id: logs[1] } : null;
+}
 
 /** The client's address: `CF-Connecting-IP` on Cloudflare, one shared identity on the local platform. */
 export function clientIp(c: Context<AppEnv>): string {
@@ -118,13 +128,14 @@ export function rateLimit(options: RateLimitOptions = {}) {
       if (guessing) refused = guessing;
       else {
         const identity = (await sha256Hex(credential)).slice(0, 32);
-        const blobs = declared ? null : BLOBS.exec(c.req.path);
-        const logs = !declared && c.req.method === "POST" ? LOGS.exec(c.req.path) : null;
-        refused = blobs?.[1]
-          ? await check(policies.blobs, `${blobs[1]}:${identity}`)
-          : logs?.[1]
-            ? await check(policies.logs, `${logs[1]}:${identity}`)
-            : await check(policies.api, identity);
+        const perDeployment = declared
+          ? declared.rateLimit === "blobs" || declared.rateLimit === "logs"
+            ? { policy: declared.rateLimit, id: declaredId(c) }
+            : null
+          : undeclaredPerDeployment(c);
+        refused = perDeployment?.id
+          ? await check(policies[perDeployment.policy], `${perDeployment.id}:${identity}`)
+          : await check(policies.api, identity);
       }
     } else {
       refused = await check(policies.unauthenticated, ip);

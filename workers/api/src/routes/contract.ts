@@ -24,7 +24,8 @@ export function guarded<R extends DeclaredRoute>(route: R): R & { middleware: Mi
   const policy = route["x-miaobu"];
   const middleware: MiddlewareHandler<AppEnv>[] = [];
   if (policy.auth !== "none") middleware.push(requireAuth);
-  if (route.request?.body && policy.bodyLimit !== null) {
+  // A raw body (blobs) is the route's own to read, within the same limit.
+  if (route.request?.body && policy.bodyLimit !== null && policy.rawBody === null) {
     middleware.push(jsonBody((c) => bodyLimitOf(policy, c.get("deps").config) ?? SMALL_BODY_BYTES));
   }
   return { ...route, middleware };
