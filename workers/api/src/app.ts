@@ -1,12 +1,10 @@
 import { randomBase32 } from "@miaobu/shared";
-import { storageOf } from "@miaobu/storage";
-import { drizzle } from "drizzle-orm/d1";
 import { type Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import { type AppEnv, configOf } from "./env.ts";
+import { depsOf } from "./deps.ts";
+import type { AppEnv } from "./env.ts";
 import { onError, onNotFound } from "./errors.ts";
 import { validHost } from "./middleware/host.ts";
-import { routeEventsOf } from "./services/route-events/notifiers.ts";
 
 // Always our own id: a client-chosen one could collide with another request's in the logs.
 const requestId = createMiddleware<AppEnv>(async (c, next) => {
@@ -27,13 +25,7 @@ function waitUntilOf(c: Context<AppEnv>): ((promise: Promise<unknown>) => void) 
 }
 
 const deps = createMiddleware<AppEnv>(async (c, next) => {
-  c.set("deps", {
-    db: drizzle(c.env.DB),
-    storage: storageOf(c.env),
-    now: Date.now,
-    config: configOf(c.env),
-    routeEvents: routeEventsOf(c.env, waitUntilOf(c)),
-  });
+  c.set("deps", depsOf(c.env, waitUntilOf(c)));
   await next();
 });
 

@@ -1,10 +1,10 @@
 import type { TokenScope } from "@miaobu/db";
+import type { RouteChange } from "@miaobu/shared";
 import { type AllowedHost, parseAllowedHosts } from "@miaobu/shared";
 import type { Storage } from "@miaobu/storage";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { caaIdentitiesOf } from "./caa-identities.ts";
 import { type EdgeConfig, parseEdgeConfig } from "./edge-config.ts";
-import { caaIdentitiesOf } from "./services/certificates/caa.ts";
-import type { RouteEvents } from "./services/route-events/events.ts";
 
 /** Limits and URLs of this deployment of Miaobu, parsed once from the Worker's vars. */
 export interface Config {
@@ -90,6 +90,12 @@ export interface GitHubConfig {
   url: string;
   /** REST API base: `https://api.github.com`, or `https://ghe.example.com/api/v3`. */
   apiUrl: string;
+}
+
+/** Where the API announces route changes (docs/scale.md): the router's binding, Cloudflare's purge by tag. */
+export interface RouteEvents {
+  /** `added`: hosts that did not point at the project before, whose "no site here" a colo may hold. */
+  changed(change: RouteChange, added: readonly string[]): Promise<void>;
 }
 
 /** What every service takes: storage, clock and configuration, never globals. */

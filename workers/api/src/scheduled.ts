@@ -1,10 +1,7 @@
-import { storageOf } from "@miaobu/storage";
-import { drizzle } from "drizzle-orm/d1";
-import { configOf, type Deps } from "./env.ts";
+import { depsOf } from "./deps.ts";
 import { renewDueCertificates } from "./services/certificates/manage.ts";
 import { recheckDomains } from "./services/domains/manage.ts";
 import { pruneAll } from "./services/retention/sweep.ts";
-import { routeEventsOf } from "./services/route-events/notifiers.ts";
 
 /**
  * The cron trigger (`[triggers]` in wrangler.toml): re-checks custom domains' DNS, renews certificates, then
@@ -15,13 +12,7 @@ export async function runScheduled(
   now: () => number = Date.now,
   waitUntil?: (promise: Promise<unknown>) => void,
 ): Promise<void> {
-  const deps: Deps = {
-    db: drizzle(env.DB),
-    storage: storageOf(env),
-    now,
-    config: configOf(env),
-    routeEvents: routeEventsOf(env, waitUntil),
-  };
+  const deps = depsOf(env, waitUntil, now);
   const checked = await recheckDomains(deps);
   const renewed = await renewDueCertificates(deps);
   console.log(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { caaIdentitiesOf, parseCaa } from "../src/services/certificates/caa.ts";
+import { caaIdentitiesOf } from "../src/caa-identities.ts";
+import { parseCaa } from "../src/services/certificates/caa.ts";
 import { explainAcmeError } from "../src/services/certificates/explain.ts";
 import { addDomain, dns, pointDomain, uniqueHost, verify } from "./domains-helpers.ts";
 import { api, createProject, newUser } from "./helpers.ts";

@@ -1,9 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { type DeploymentStatus, deployments, projects } from "@miaobu/db";
-import { storageOf } from "@miaobu/storage";
 import { and, eq } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
-import { configOf, type Deps } from "../env.ts";
+import { depsOf } from "../deps.ts";
+import type { Deps } from "../env.ts";
 import { type BuilderClient, builderFromEnv } from "../services/builds/builder.ts";
 import { type BuildLogs, buildLogsOf } from "../services/builds/clients.ts";
 import { applyEvent, type BuildEvent } from "../services/builds/events.ts";
@@ -13,7 +12,6 @@ import { changeStatus, markReadyFinished } from "../services/builds/status.ts";
 import { newCallbackToken } from "../services/builds/token.ts";
 import { type DeploymentRow, parseRulesReport } from "../services/deployments/present.ts";
 import { reportToGitHub } from "../services/github/feedback.ts";
-import { routeEventsOf } from "../services/route-events/notifiers.ts";
 
 interface QueueRow extends Record<string, SqlStorageValue> {
   deployment_id: string;
@@ -38,18 +36,16 @@ export class ProjectCoordinator extends DurableObject<Env> {
   private pumping = false;
   private pumpAgain = false;
 
+  private depsCache: Deps | undefined;
+
+  /** Built once per instance: everything in it is stateless over the bindings. */
   private get deps(): Deps {
-    return {
-      db: drizzle(this.env.DB),
-      storage: storageOf(this.env),
-      now: Date.now,
-      config: configOf(this.env),
-      routeEvents: routeEventsOf(this.env, (promise) => this.ctx.waitUntil(promise)),
-    };
+    this.depsCache ??= depsOf(this.env, (promise) => this.ctx.waitUntil(promise));
+    return this.depsCache;
   }
 
   private get builder(): BuilderClient {
-    return builderFromEnv(this.env, configOf(this.env).builds);
+    return builderFromEnv(this.env, this.deps.config.builds);
   }
 
   private get logs(): BuildLogs {
@@ -148,7 +144,7 @@ export class ProjectCoordinator extends DurableObject<Env> {
     if (!first) return;
     const projectId = first.project_id;
     const now = Date.now();
-    const timeout = configOf(this.env).builds.heartbeatTimeoutMs;
+    const timeout = this.deps.config.builds.heartbeatTimeoutMs;
     for (const q of this.rows("running")) {
       const row = await this.deployment(projectId, q.deployment_id);
       if (!row) {
@@ -234,7 +230,7 @@ export class ProjectCoordinator extends DurableObject<Env> {
   }
 
   private async startWhatMay(projectId: string): Promise<void> {
-    const limit = configOf(this.env).builds.perProject;
+    const limit = this.deps.config.builds.perProject;
     let running = this.rows("running").length;
     for (const q of this.rows("queued")) {
       if (running >= limit || q.not_before > Date.now()) return;
@@ -286,7 +282,7 @@ export class ProjectCoordinator extends DurableObject<Env> {
       return;
     }
     const now = Date.now();
-    const timeout = configOf(this.env).builds.heartbeatTimeoutMs;
+    const timeout = this.deps.config.builds.heartbeatTimeoutMs;
     const watch = Math.max(1_000, Math.min(timeout / 4, 15_000));
     const times = rows.map((q) =>
       q.state === "running"

@@ -1,6 +1,6 @@
 import { hostRouteTag, projectRouteTag, type RouteChange } from "@miaobu/shared";
+import type { RouteEvents } from "../../env.ts";
 import { chunk } from "../../lib/batch.ts";
-import type { RouteEvents } from "./events.ts";
 
 /** The router's `RouteEvents` entrypoint as a service binding (workers/router/src/route-events.ts). */
 interface RouteEventsBinding {
