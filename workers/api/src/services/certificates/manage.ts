@@ -1,3 +1,4 @@
+import type { CertificateRow } from "@miaobu/db";
 import { certificates, domains } from "@miaobu/db";
 import { and, asc, eq, inArray, lt, or } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
@@ -13,7 +14,6 @@ import { explainAcmeError } from "./explain.ts";
 // the unit tests exercise everything up to the order and the end-to-end suite the order itself.
 const acmeModule = () => import("./acme.ts");
 
-type CertificateRow = typeof certificates.$inferSelect;
 type CertDeps = Pick<Deps, "db" | "storage" | "config" | "now">;
 
 /** Renew this long before expiry. */

@@ -1,12 +1,13 @@
 import type { Deployment, RuleProblem } from "@miaobu/contract";
-import { type deployments, routes } from "@miaobu/db";
+import type { DeploymentRow } from "@miaobu/db";
+import { routes } from "@miaobu/db";
 import { deploymentHost } from "@miaobu/shared";
 import { and, eq, ne } from "drizzle-orm";
 import { type Config, type Deps, siteUrl } from "../../env.ts";
 import { parsePhases } from "../builds/phases.ts";
 import type { ProjectRow } from "../projects/present.ts";
 
-export type DeploymentRow = typeof deployments.$inferSelect;
+export type { DeploymentRow };
 
 const KIND_ORDER = { production: 0, custom: 1, branch: 2, deployment: 3 } as const;
 

@@ -1,3 +1,4 @@
+import type { RouteRow } from "@miaobu/db";
 import { deployments, projects, routes } from "@miaobu/db";
 import { productionHost } from "@miaobu/shared";
 import { and, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
@@ -8,8 +9,6 @@ import { followProductionStatement } from "../domains/routing.ts";
 import type { ProjectRow } from "../projects/present.ts";
 import { watchRoutes } from "../route-events/announce.ts";
 import type { DeploymentRow } from "./present.ts";
-
-type RouteRow = typeof routes.$inferInsert;
 
 /**
  * Points a hostname at a deployment. A deployment's own host is permanent, so a branch alias that happens

@@ -1,9 +1,9 @@
-import type { DomainStatus, domains } from "@miaobu/db";
+import type { DomainRow, DomainStatus } from "@miaobu/db";
 import type { Config } from "../../env.ts";
 import type { CertificateJson } from "../certificates/manage.ts";
 import { looksLikeApex } from "./hostname.ts";
 
-export type DomainRow = typeof domains.$inferSelect;
+export type { DomainRow };
 
 /** A DNS record the owner must create. */
 export interface DnsRecordJson {

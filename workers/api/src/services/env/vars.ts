@@ -1,3 +1,4 @@
+import type { EnvVarRow } from "@miaobu/db";
 import { type Environment, envVars } from "@miaobu/db";
 import { and, asc, count, eq } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
@@ -21,14 +22,13 @@ export interface EnvVarJson {
   updatedAt: string;
 }
 
-type EnvRow = typeof envVars.$inferSelect;
 type KeyDeps = Pick<Deps, "db" | "config">;
 
 // The row a ciphertext belongs to, bound as AES-GCM additional data.
 const contextOf = (projectId: string, environment: Environment, key: string) =>
   `env:${projectId}:${environment}:${key}`;
 
-async function present({ config }: Pick<Deps, "config">, row: EnvRow): Promise<EnvVarJson> {
+async function present({ config }: Pick<Deps, "config">, row: EnvVarRow): Promise<EnvVarJson> {
   return {
     key: row.key,
     environment: row.environment,
@@ -102,7 +102,7 @@ export async function setEnvVar(
     }
   }
   const at = deps.now();
-  const row: EnvRow = {
+  const row: EnvVarRow = {
     projectId: project.id,
     environment,
     key,

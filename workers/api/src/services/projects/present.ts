@@ -1,9 +1,9 @@
 import type { Project } from "@miaobu/contract";
-import type { projects } from "@miaobu/db";
+import type { ProjectRow } from "@miaobu/db";
 import { productionHost, redactGitUrl } from "@miaobu/shared";
 import { type Config, siteUrl } from "../../env.ts";
 
-export type ProjectRow = typeof projects.$inferSelect;
+export type { ProjectRow };
 
 /** The project object of docs/api.md, as the contract declares it. */
 export function presentProject(config: Config, row: ProjectRow): Project {

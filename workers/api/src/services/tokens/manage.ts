@@ -1,3 +1,4 @@
+import type { TokenRow } from "@miaobu/db";
 import { apiTokens, type TokenScope } from "@miaobu/db";
 import { newId } from "@miaobu/shared";
 import { and, count, desc, eq, gt, isNull } from "drizzle-orm";
@@ -21,8 +22,6 @@ export interface TokenJson {
   createdAt: string;
   current: boolean;
 }
-
-type TokenRow = typeof apiTokens.$inferSelect;
 
 function present(row: TokenRow, currentId: string): TokenJson {
   return {
